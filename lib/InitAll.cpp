@@ -1,8 +1,10 @@
 //===- InitAll.cpp - register everything kvq provides ----------------------===//
 #include "kvq/InitAll.h"
 
+#include "kvq/Conversion/Passes.h"
 #include "kvq/Dialect/KVQ/IR/KVQ.h"
 #include "kvq/Dialect/KVQ/Transforms/Passes.h"
+#include "kvq/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -22,7 +24,11 @@ void kvq::registerAllDialects(mlir::DialectRegistry &registry) {
   mlir::registerAllExtensions(registry);
 }
 
-void kvq::registerKVQPasses() { mlir::kvq::registerKVQPasses(); }
+void kvq::registerKVQPasses() {
+  mlir::kvq::registerKVQPasses();
+  mlir::kvq::registerKVQConversionPasses();
+  registerKVQPipelines();
+}
 
 void kvq::registerAllPasses() {
   registerKVQPasses();

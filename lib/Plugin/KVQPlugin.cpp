@@ -1,6 +1,6 @@
 //===- KVQPlugin.cpp - kvq as an mlir-opt dialect and pass plugin ----------===//
 #include "kvq/Dialect/KVQ/IR/KVQ.h"
-#include "kvq/Dialect/KVQ/Transforms/Passes.h"
+#include "kvq/InitAll.h"
 
 #include "mlir/Tools/Plugins/DialectPlugin.h"
 #include "mlir/Tools/Plugins/PassPlugin.h"
@@ -17,5 +17,5 @@ mlirGetDialectPluginInfo() {
 extern "C" LLVM_ATTRIBUTE_WEAK mlir::PassPluginLibraryInfo
 mlirGetPassPluginInfo() {
   return {MLIR_PLUGIN_API_VERSION, "KVQPasses", LLVM_VERSION_STRING,
-          []() { mlir::kvq::registerKVQPasses(); }};
+          []() { kvq::registerKVQPasses(); }};
 }

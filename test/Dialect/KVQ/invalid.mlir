@@ -326,3 +326,12 @@ func.func @unpack_rank(%w: tensor<4x8xi32>) {
   %c = kvq.unpack %w {bits = 4 : i32} : tensor<4x8xi32> -> tensor<256xi8>
   return
 }
+
+// -----
+
+!cache = !kvq.cache<1x2x64x8xf16, keys = #kvq.scheme<bits = 4, group = 32>, values = #kvq.scheme<bits = 2, group = 8, granularity = per_token>>
+func.func @storage_size(%c: !cache) {
+  // expected-error @+1 {{'kvq.storage' op result must be tensor<2816xi8> (the cache's size in bytes), got 'tensor<100xi8>'}}
+  %b = kvq.storage %c : !cache -> tensor<100xi8>
+  return
+}

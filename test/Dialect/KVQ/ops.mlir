@@ -23,6 +23,8 @@ func.func @decode_step(%q: tensor<1x8x8xf32>, %k: tensor<1x4x1x8xf32>,
   %o = kvq.attend %q, %c scale 0.35 : tensor<1x8x8xf32>, !cache -> tensor<1x8x8xf32>
   // CHECK: kvq.length %[[C]]
   %n = kvq.length %c : !cache
+  // CHECK: kvq.storage %[[C]] : {{.*}} -> tensor<39104xi8>
+  %bytes = kvq.storage %c : !cache -> tensor<39104xi8>
   return %o, %n : tensor<1x8x8xf32>, index
 }
 

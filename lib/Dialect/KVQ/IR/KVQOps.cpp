@@ -1,5 +1,6 @@
 //===- KVQOps.cpp - kvq operation verifiers --------------------------------===//
 #include "kvq/Dialect/KVQ/IR/KVQ.h"
+#include "kvq/Dialect/KVQ/IR/CacheLayout.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -132,6 +133,19 @@ LogicalResult AttendOp::verify() {
   if (std::optional<APFloat> scale = getScale())
     if (!scale->isFiniteNonZero() || scale->isNegative())
       return emitOpError() << "scale must be finite and positive";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// StorageOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult StorageOp::verify() {
+  int64_t bytes = getCacheLayout(getCache().getType()).totalBytes;
+  RankedTensorType type = getBytes().getType();
+  if (type.getRank() != 1 || type.getDimSize(0) != bytes)
+    return emitOpError() << "result must be tensor<" << bytes
+                         << "xi8> (the cache's size in bytes), got " << type;
   return success();
 }
 

@@ -137,6 +137,23 @@ def KVQ_AttendOp : KVQ_Op<"attend"> {
   }];
 }
 
+def KVQ_StorageOp : KVQ_Op<"storage"> {
+  let summary = "A copy of a cache's raw bytes in the documented layout";
+  let description = [{
+    Returns the cache buffer byte for byte (docs/storage-format.md): the
+    header with the token count, then codes, scales, zero points and window
+    rings of keys and values. The result must be `tensor<N x i8>` where N is
+    the cache's size in bytes. Used to check storage bit for bit, to compare
+    implementations, and to save a cache.
+  }];
+  let arguments = (ins Arg<KVQ_CacheType, "", [MemRead]>:$cache);
+  let results = (outs RankedTensorOf<[I8]>:$bytes);
+  let assemblyFormat = [{
+    $cache attr-dict `:` qualified(type($cache)) `->` type($bytes)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Storage numerics
 //===----------------------------------------------------------------------===//

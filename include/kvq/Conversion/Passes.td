@@ -1,0 +1,40 @@
+//===- Passes.td - kvq conversion passes --------------------*- tablegen -*-===//
+#ifndef KVQ_CONVERSION_PASSES_TD
+#define KVQ_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertKVQToSCF : Pass<"kvq-convert-to-scf", "ModuleOp"> {
+  let summary = "Lower kvq ops to loops over views of one byte buffer per cache";
+  let description = [{
+    The CPU lowering of the kvq dialect, and the executable definition of its
+    numerics. Every `!kvq.cache` becomes one `memref<N x i8>` laid out as in
+    docs/storage-format.md; each op becomes scf loops with arith/math
+    arithmetic over `memref.view`s of that buffer:
+
+    - `kvq.cache_create`: a 64-byte-aligned, zero-filled allocation;
+    - `kvq.append`: per head and token, the (optionally Hadamard-rotated) key
+      or value enters the full-precision window ring; whenever a whole token
+      group is due, it is quantized (min-max or symmetric scales, round to
+      nearest even, clamp) and packed into 32-bit words. Appending past the
+      capacity fails a `cf.assert`;
+    - `kvq.attend`: grouped-query decode attention with an online softmax in
+      f32, dequantizing codes or reading the window token by token;
+    - `kvq.length`, `kvq.storage`: the header's token count, a copy of the
+      bytes; `kvq.bind_projections` is erased;
+    - `kvq.quantize`, `kvq.dequantize`, `kvq.pack`, `kvq.unpack`: the same
+      numerics on standalone tensors.
+
+    Tensor operands are read through `bufferization.to_buffer` and results
+    produced with `bufferization.to_tensor`, so the output is ready for
+    one-shot bufferization; `kvq-lower-to-cpu` runs the whole way to LLVM.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::cf::ControlFlowDialect", "::mlir::func::FuncDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
+#endif // KVQ_CONVERSION_PASSES_TD
