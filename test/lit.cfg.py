@@ -39,6 +39,7 @@ llvm_config.use_default_substitutions()
 tool_dirs = [config.kvq_tools_dir, config.llvm_tools_dir]
 tools = [
     "kvq-opt",
+    "kvq-run",
     "not",
     "count",
     # Stock upstream mlir-opt, to prove the plugin loads into it.
