@@ -9,7 +9,8 @@
 #include "kvq/Conversion/Passes.h"
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
 
-#include "Numerics.h"
+#include "../Common/CacheAccess.h"
+#include "../Common/Numerics.h"
 
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
@@ -27,88 +28,6 @@ using namespace mlir::kvq::lowering;
 //===----------------------------------------------------------------------===//
 // Views of a cache buffer
 //===----------------------------------------------------------------------===//
-
-namespace {
-/// Typed views of one tensor (keys or values) of a cache buffer.
-struct TensorViews {
-  SchemeAttr scheme;
-  ::kvq::TensorLayout layout;
-  Value codes;  // [B*H][C][words] i32
-  Value scales; // [B*H][rows][cols] scale type
-  Value zeros;  // same, or null when symmetric
-  Value window; // [B*H][slots][D] element type
-  Value data;   // [B*H][C][D] f16/bf16, unquantized schemes only
-};
-
-/// Typed views of a whole cache buffer.
-struct CacheViews {
-  CacheType type;
-  Value length; // memref<1xi64>, the header's token count
-  TensorViews keys, values;
-};
-} // namespace
-
-static Value viewAt(IRB &b, Value buffer, int64_t offset,
-                    ArrayRef<int64_t> shape, Type elementType) {
-  return memref::ViewOp::create(b, MemRefType::get(shape, elementType), buffer,
-                                cIndex(b, offset), ValueRange{});
-}
-
-static TensorViews makeTensorViews(IRB &b, CacheType type, Value buffer,
-                                   SchemeAttr scheme,
-                                   const ::kvq::TensorLayout &l) {
-  TensorViews v;
-  v.scheme = scheme;
-  v.layout = l;
-  int64_t heads = type.getBatch() * type.getKvHeads();
-  int64_t dim = type.getHeadDim(), capacity = type.getCapacity();
-  if (!scheme.isQuantized()) {
-    Type storage = type.getElementType().isBF16() ? b.getBF16Type()
-                                                  : b.getF16Type();
-    v.data = viewAt(b, buffer, l.dataOffset, {heads, capacity, dim}, storage);
-    return v;
-  }
-  v.codes = viewAt(b, buffer, l.codesOffset, {heads, capacity, l.wordsPerToken},
-                   b.getI32Type());
-  v.scales = viewAt(b, buffer, l.scalesOffset, {heads, l.scaleRows, l.scaleCols},
-                    scheme.getScaleType());
-  if (!scheme.getSymmetric())
-    v.zeros = viewAt(b, buffer, l.zerosOffset,
-                     {heads, l.scaleRows, l.scaleCols}, scheme.getScaleType());
-  v.window = viewAt(b, buffer, l.windowOffset, {heads, l.windowSlots, dim},
-                    type.getElementType());
-  return v;
-}
-
-static CacheViews makeCacheViews(IRB &b, CacheType type, Value buffer) {
-  ::kvq::CacheLayout layout = getCacheLayout(type);
-  CacheViews v;
-  v.type = type;
-  v.length = viewAt(b, buffer, ::kvq::CacheLayout::kLengthOffset, {1},
-                    b.getI64Type());
-  v.keys = makeTensorViews(b, type, buffer, type.getKeys(), layout.keys);
-  v.values = makeTensorViews(b, type, buffer, type.getValues(), layout.values);
-  return v;
-}
-
-static Value loadLength(IRB &b, const CacheViews &v) {
-  Value raw = memref::LoadOp::create(b, v.length, cIndex(b, 0));
-  return arith::IndexCastOp::create(b, b.getIndexType(), raw);
-}
-
-/// Number of quantized tokens among `length` cached ones (storage format,
-/// "The full-precision window"): a function of the length alone.
-static Value quantizedCount(IRB &b, SchemeAttr scheme, Value length) {
-  if (!scheme.isQuantized())
-    return length;
-  int64_t window = scheme.getWindow(), tokenGroup = scheme.getTokenGroup();
-  Value few = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, length,
-                                    cIndex(b, window + tokenGroup));
-  Value past = arith::SubIOp::create(b, length, cIndex(b, window));
-  Value groups = arith::DivUIOp::create(b, past, cIndex(b, tokenGroup));
-  Value count = arith::MulIOp::create(b, groups, cIndex(b, tokenGroup));
-  return arith::SelectOp::create(b, few, cIndex(b, 0), count);
-}
 
 /// Reads a tensor operand through a fully dynamic strided memref, which any
 /// buffer one-shot bufferization produces can be cast to.
@@ -146,21 +65,6 @@ static Value scratchRow(IRB &b, Operation *op, int64_t dim) {
   return memref::AllocaOp::create(b, MemRefType::get({dim}, b.getF32Type()));
 }
 
-/// The code of channel `channel` in a row of packed words.
-static Value extractCode(IRB &b, SchemeAttr scheme, Value words,
-                         ValueRange rowIndices, Value channel) {
-  int64_t perWord = scheme.getCodesPerWord();
-  SmallVector<Value> idx(rowIndices);
-  idx.push_back(arith::DivUIOp::create(b, channel, cIndex(b, perWord)));
-  Value word = memref::LoadOp::create(b, words, idx);
-  Value lane = arith::RemUIOp::create(b, channel, cIndex(b, perWord));
-  Value shift = arith::MulIOp::create(
-      b, arith::IndexCastOp::create(b, b.getI32Type(), lane),
-      cI32(b, scheme.getBits()));
-  Value shifted = arith::ShRUIOp::create(b, word, shift);
-  return arith::AndIOp::create(b, shifted, cI32(b, scheme.getMaxCode()));
-}
-
 /// Fills `row` (D x f32) with token `token` of head `head`: the unquantized
 /// data, the dequantized codes (token < quantized), or the window slot.
 static void loadTokenRow(IRB &b, const TensorViews &v, int64_t dim,
@@ -179,17 +83,12 @@ static void loadTokenRow(IRB &b, const TensorViews &v, int64_t dim,
       b, isQuantized,
       [&](OpBuilder &nested, Location loc) {
         IRB ib(loc, nested);
-        Value scaleRow =
-            v.scheme.getGranularity() == Granularity::PerChannel
-                ? arith::DivUIOp::create(ib, token,
-                                         cIndex(ib, v.scheme.getGroup()))
-                : token;
+        Value row = scaleRow(ib, v.scheme, token);
         forRange(ib, 0, dim, [&](IRB &lb, Value d) {
           Value code = extractCode(lb, v.scheme, v.codes, {head, token}, d);
           Value col = scaleColumn(lb, v.scheme, d);
-          Value s = loadF32(lb, v.scales, {head, scaleRow, col});
-          Value z = v.zeros ? loadF32(lb, v.zeros, {head, scaleRow, col})
-                            : Value();
+          Value s = loadF32(lb, v.scales, {head, row, col});
+          Value z = v.zeros ? loadF32(lb, v.zeros, {head, row, col}) : Value();
           memref::StoreOp::create(lb, numerics.decode(lb, code, s, z), row, d);
         });
         scf::YieldOp::create(ib);
@@ -384,11 +283,7 @@ private:
             lb, old, arith::ShLIOp::create(lb, code, shift));
         memref::StoreOp::create(lb, word, v.codes, {head, t, w});
       };
-      Value scaleRow =
-          scheme.getGranularity() == Granularity::PerChannel
-              ? arith::DivUIOp::create(ib, first, cIndex(ib, scheme.getGroup()))
-              : first;
-      emitQuantizeGroup(ib, scheme, dim, scaleRow,
+      emitQuantizeGroup(ib, scheme, dim, scaleRow(ib, scheme, first),
                         {load, storeScale, loadScale, storeCode});
     });
   }
@@ -555,11 +450,8 @@ struct DequantizeLowering : public KVQPattern<DequantizeOp> {
     Value zeros = op.getZeros() ? readBuffer(b, op.getZeros()) : Value();
     Value out = allocResult(b, op.getType());
     auto shape = op.getType().getShape();
-    bool perChannel = scheme.getGranularity() == Granularity::PerChannel;
     forRange(b, 0, shape[0], [&](IRB &tb, Value t) {
-      Value row = perChannel ? arith::DivUIOp::create(
-                                   tb, t, cIndex(tb, scheme.getGroup()))
-                             : t;
+      Value row = scaleRow(tb, scheme, t);
       forRange(tb, 0, shape[1], [&](IRB &cb, Value c) {
         Value code = arith::ExtUIOp::create(
             cb, cb.getI32Type(), memref::LoadOp::create(cb, codes, {t, c}));
