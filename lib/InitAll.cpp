@@ -10,6 +10,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 void kvq::registerKVQDialect(mlir::DialectRegistry &registry) {
   registry.insert<mlir::kvq::KVQDialect>();
@@ -22,6 +23,8 @@ void kvq::registerAllDialects(mlir::DialectRegistry &registry) {
   // complete upstream set, as mlir-opt does, so that any frontend IR parses.
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  // gpu-module-to-binary and the JIT translate modules to LLVM IR.
+  mlir::registerAllToLLVMIRTranslations(registry);
 }
 
 void kvq::registerKVQPasses() {

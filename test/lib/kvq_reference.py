@@ -205,6 +205,10 @@ def quantize_groups(x, bits, symmetric, scale_type):
         qmax = 2 ** bits - 1
         lo = np.nanmin(x, axis=-1)
         hi = np.nanmax(x, axis=-1)
+        # min() orders -0 below +0 (IEEE 754-2019 minimum): a group whose
+        # smallest value is zero and that holds a -0 has zero point -0.
+        neg0 = np.any((x == 0) & np.signbit(x), axis=-1)
+        lo = np.where(lo == 0, np.where(neg0, F32(-0.0), F32(0.0)), lo).astype(np.float32)
         s32 = (hi - lo) / F32(qmax)
         sbits = to_type_bits(s32, scale_type, saturate=True)
         zbits = to_type_bits(lo, scale_type, saturate=True)

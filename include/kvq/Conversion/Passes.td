@@ -37,4 +37,40 @@ def ConvertKVQToSCF : Pass<"kvq-convert-to-scf", "ModuleOp"> {
   ];
 }
 
+def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
+  let summary = "Generate the fused GPU decode kernels of every attended cache";
+  let description = [{
+    For every distinct `kvq.attend` configuration in the module (cache type,
+    number of query heads, softmax scale) builds three kernels into
+    `gpu.module @kvq_kernels` (docs/gpu.md):
+
+    - `kvq_append_<config>`: appends the `T` new tokens of a `kvq.append`
+      (T from the first append to a cache of that type, else 1) with the
+      CPU reference's arithmetic, so GPU and CPU storage are bit-identical;
+    - `kvq_attend_<config>`: split-K flash-decoding attention over the packed
+      cache, one block per (split, sequence x KV head) serving all query
+      heads of the group;
+    - `kvq_combine_<config>`: merges the splits.
+
+    Kernels take bare pointers to global memory (static shapes) and carry
+    `known_block_size` (launch bounds). The module gets a `kvq.kernels`
+    attribute describing each configuration and its kernels (names, block
+    sizes, workspace bytes, largest split count), which `kvq-gpu-aot` turns
+    into a manifest. With `kernels-only`, host functions are removed so that
+    the module holds nothing but the kernel library.
+  }];
+  let options = [
+    Option<"maxSplits", "max-splits", "int64_t", /*default=*/"0",
+           "Largest split-K count the workspace is sized for (0: "
+           "min(256, ceil(capacity / 128)))">,
+    Option<"kernelsOnly", "kernels-only", "bool", /*default=*/"false",
+           "Drop everything but the generated gpu.module">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // KVQ_CONVERSION_PASSES_TD

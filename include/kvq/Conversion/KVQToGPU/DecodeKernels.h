@@ -1,0 +1,55 @@
+//===- DecodeKernels.h - fused GPU kernels of a kvq decode step --*- C++ -*-===//
+//
+// Builds, inside a gpu.module, the kernels that implement kvq.append and
+// kvq.attend for one cache configuration on NVIDIA GPUs. docs/gpu.md
+// describes their design; the storage format is the CPU reference's.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KVQ_CONVERSION_KVQTOGPU_DECODEKERNELS_H
+#define KVQ_CONVERSION_KVQTOGPU_DECODEKERNELS_H
+
+#include "kvq/Dialect/KVQ/IR/KVQ.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+#include <string>
+
+namespace mlir::kvq {
+
+/// What the kernels are specialised for.
+struct DecodeKernelConfig {
+  CacheType cache;
+  int64_t queryHeads = 0;   ///< query heads (a multiple of the KV heads)
+  int64_t appendTokens = 1; ///< tokens per sequence one append adds
+  int64_t maxSplits = 1;    ///< largest split-K count the workspace holds
+  float scale = 0;          ///< softmax scale; 0 means 1/sqrt(head_dim)
+  std::string suffix;       ///< appended to kernel names
+};
+
+/// The kernels built for one configuration and how to launch them.
+/// Parameters (bare pointers to global memory, then scalars):
+///   append (cache, keys[B,H,T,D], values[B,H,T,D], start i64)
+///       grid (B*H), block (head_dim)
+///   attend (cache, queries[B,Hq,D], lengths[B] i32, use_lengths i32,
+///           partial[maxSplits,B,Hq,D+2] f32)
+///       grid (splits, B*H), block (attendBlock); splits <= maxSplits
+///   combine (partial, out[B,Hq,D], splits i32)
+///       grid (B*Hq), block (head_dim)
+struct DecodeKernels {
+  std::string append, attend, combine;
+  int64_t appendBlock = 0, attendBlock = 0, combineBlock = 0;
+  int64_t workspaceBytes = 0; ///< bytes of `partial`
+};
+
+/// The configuration a kvq.attend needs (with `appendTokens` for its
+/// cache's appends) and a readable, unique name suffix for it.
+DecodeKernelConfig getDecodeKernelConfig(AttendOp op, int64_t appendTokens,
+                                         int64_t maxSplits);
+
+/// Builds the three kernels of `config` at the end of `module`.
+DecodeKernels buildDecodeKernels(OpBuilder &builder, gpu::GPUModuleOp module,
+                                 const DecodeKernelConfig &config);
+
+} // namespace mlir::kvq
+
+#endif // KVQ_CONVERSION_KVQTOGPU_DECODEKERNELS_H

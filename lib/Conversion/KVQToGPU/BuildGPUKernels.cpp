@@ -1,0 +1,92 @@
+//===- BuildGPUKernels.cpp - the kvq-build-gpu-kernels pass ----------------===//
+#include "kvq/Conversion/KVQToGPU/DecodeKernels.h"
+#include "kvq/Conversion/Passes.h"
+#include "kvq/Dialect/KVQ/IR/CacheLayout.h"
+
+#include "llvm/ADT/StringSet.h"
+
+namespace mlir::kvq {
+#define GEN_PASS_DEF_BUILDGPUKERNELS
+#include "kvq/Conversion/Passes.h.inc"
+} // namespace mlir::kvq
+
+using namespace mlir;
+using namespace mlir::kvq;
+
+namespace {
+struct BuildGPUKernelsPass
+    : public mlir::kvq::impl::BuildGPUKernelsBase<BuildGPUKernelsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    OpBuilder builder(module.getContext());
+
+    // Tokens per append, by cache type.
+    llvm::DenseMap<Type, int64_t> appendTokens;
+    module.walk([&](AppendOp op) {
+      int64_t tokens = op.getKeys().getType().getDimSize(2);
+      if (!ShapedType::isDynamic(tokens))
+        appendTokens.try_emplace(op.getCache().getType(), tokens);
+    });
+
+    SmallVector<AttendOp> attends;
+    module.walk([&](AttendOp op) { attends.push_back(op); });
+    if (attends.empty()) {
+      module.emitRemark() << "kvq-build-gpu-kernels: no kvq.attend, no kernels";
+      return;
+    }
+
+    builder.setInsertionPointToEnd(module.getBody());
+    auto gpuModule =
+        gpu::GPUModuleOp::create(builder, module.getLoc(), "kvq_kernels");
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    builder.getUnitAttr());
+    llvm::StringSet<> built;
+    SmallVector<Attribute> descriptions;
+    for (AttendOp op : attends) {
+      CacheType cache = op.getCache().getType();
+      int64_t splits = maxSplits;
+      if (splits <= 0)
+        splits = std::min<int64_t>(256, (cache.getCapacity() + 127) / 128);
+      int64_t tokens = appendTokens.lookup(cache);
+      DecodeKernelConfig config =
+          getDecodeKernelConfig(op, tokens ? tokens : 1, splits);
+      if (!built.insert(config.suffix).second)
+        continue;
+      DecodeKernels k = buildDecodeKernels(builder, gpuModule, config);
+      auto kernel = [&](StringRef name, int64_t block) {
+        return builder.getDictionaryAttr(
+            {builder.getNamedAttr("name", builder.getStringAttr(name)),
+             builder.getNamedAttr("block", builder.getI64IntegerAttr(block))});
+      };
+      descriptions.push_back(builder.getDictionaryAttr({
+          builder.getNamedAttr("name",
+                               builder.getStringAttr(config.suffix.substr(1))),
+          builder.getNamedAttr("cache", TypeAttr::get(cache)),
+          builder.getNamedAttr("cache_bytes",
+                               builder.getI64IntegerAttr(
+                                   getCacheLayout(cache).totalBytes)),
+          builder.getNamedAttr("query_heads",
+                               builder.getI64IntegerAttr(config.queryHeads)),
+          builder.getNamedAttr("append_tokens",
+                               builder.getI64IntegerAttr(config.appendTokens)),
+          builder.getNamedAttr("max_splits",
+                               builder.getI64IntegerAttr(config.maxSplits)),
+          builder.getNamedAttr("scale", builder.getF32FloatAttr(config.scale)),
+          builder.getNamedAttr("workspace_bytes",
+                               builder.getI64IntegerAttr(k.workspaceBytes)),
+          builder.getNamedAttr("append", kernel(k.append, k.appendBlock)),
+          builder.getNamedAttr("attend", kernel(k.attend, k.attendBlock)),
+          builder.getNamedAttr("combine", kernel(k.combine, k.combineBlock)),
+      }));
+    }
+    module->setAttr("kvq.kernels", builder.getArrayAttr(descriptions));
+    if (kernelsOnly)
+      for (Operation &op :
+           llvm::make_early_inc_range(module.getBody()->getOperations()))
+        if (&op != gpuModule.getOperation())
+          op.erase();
+  }
+};
+} // namespace

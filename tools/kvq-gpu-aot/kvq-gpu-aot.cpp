@@ -1,0 +1,262 @@
+//===- kvq-gpu-aot.cpp - compile a module's decode kernels for a GPU -------===//
+//
+//   kvq-gpu-aot model.mlir -o out/ [--chip=sm_90] [--features=+ptx80]
+//                                  [--max-splits=N]
+//
+// Builds the fused decode kernels of every kvq.attend configuration in the
+// module (kvq-build-gpu-kernels), lowers them to NVVM and PTX, assembles a
+// cubin with ptxas when it is available, and writes what a serving stack
+// needs to run them with no MLIR present (docs/gpu.md):
+//   out/kernels.mlir   the kernels in the gpu dialect (readable)
+//   out/kernels.ptx    PTX
+//   out/kernels.cubin  the binary (only with ptxas; ptxas.log has its
+//                      register and spill report)
+//   out/manifest.json  configurations, cache layouts and kernel signatures
+//
+//===----------------------------------------------------------------------===//
+#include "kvq/Dialect/KVQ/IR/CacheLayout.h"
+#include "kvq/InitAll.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
+                                      cl::Required);
+static cl::opt<std::string> outDir("o", cl::desc("Output directory"),
+                                   cl::Required);
+static cl::opt<std::string> chip("chip", cl::desc("GPU architecture"),
+                                 cl::init("sm_90"));
+static cl::opt<std::string> features("features", cl::desc("PTX features"),
+                                     cl::init("+ptx80"));
+static cl::opt<int64_t> maxSplits("max-splits",
+                                  cl::desc("Largest split-K count (0: auto)"),
+                                  cl::init(0));
+static cl::opt<std::string> ptxasPath(
+    "ptxas", cl::desc("ptxas to assemble the cubin with (default: PATH, then "
+                      "/usr/local/cuda/bin)"),
+    cl::init(""));
+
+static int fail(const llvm::Twine &message) {
+  llvm::errs() << "kvq-gpu-aot: error: " << message << "\n";
+  return 1;
+}
+
+static bool writeFile(StringRef path, StringRef contents) {
+  std::string error;
+  auto out = openOutputFile(path, &error);
+  if (!out) {
+    llvm::errs() << "kvq-gpu-aot: error: cannot write '" << path << "': "
+                 << error << "\n";
+    return false;
+  }
+  out->os() << contents;
+  out->keep();
+  return true;
+}
+
+static std::string print(Operation *op) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  op->print(os);
+  return s;
+}
+
+static llvm::json::Object schemeJson(const ::kvq::TensorLayout &t) {
+  const ::kvq::SchemeDesc &s = t.scheme;
+  llvm::json::Object o{{"bits", s.bits}};
+  if (!s.quantized()) {
+    o["data_offset"] = t.dataOffset;
+    o["data_bytes"] = t.dataBytes;
+    return o;
+  }
+  o["group"] = s.group;
+  o["granularity"] =
+      s.granularity == ::kvq::Granularity::PerChannel ? "per_channel"
+                                                      : "per_token";
+  o["symmetric"] = s.symmetric;
+  o["scale_bytes"] = s.scaleBytes;
+  o["rotation"] = s.hadamard ? "hadamard" : "none";
+  o["window"] = s.window;
+  o["words_per_token"] = t.wordsPerToken;
+  o["codes_offset"] = t.codesOffset;
+  o["scales_offset"] = t.scalesOffset;
+  o["zeros_offset"] = t.zerosOffset;
+  o["scale_rows"] = t.scaleRows;
+  o["scale_cols"] = t.scaleCols;
+  o["window_offset"] = t.windowOffset;
+  o["window_slots"] = t.windowSlots;
+  return o;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "kvq-gpu-aot: compile decode kernels for a GPU\n");
+  ::kvq::registerAllPasses();
+  DialectRegistry registry;
+  ::kvq::registerAllDialects(registry);
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+
+  std::string error;
+  auto file = openInputFile(inputFile, &error);
+  if (!file)
+    return fail("cannot open '" + inputFile + "': " + error);
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return fail("cannot parse '" + inputFile + "'");
+  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
+    return fail("cannot create '" + outDir + "': " + ec.message());
+  auto path = [&](StringRef name) {
+    llvm::SmallString<256> p(outDir);
+    llvm::sys::path::append(p, name);
+    return std::string(p);
+  };
+
+  // 1. Kernels in the gpu dialect.
+  PassManager build(&context, ModuleOp::getOperationName());
+  std::string buildPipeline =
+      "kvq-build-gpu-kernels{kernels-only=true max-splits=" +
+      std::to_string(maxSplits) + "}";
+  if (failed(parsePassPipeline(buildPipeline, build)) ||
+      failed(build.run(*module)))
+    return fail("building the kernels of '" + inputFile + "' failed");
+  auto configs = (*module)->getAttrOfType<ArrayAttr>("kvq.kernels");
+  if (!configs || configs.empty())
+    return fail("'" + inputFile + "' has no kvq.attend: nothing to compile");
+  if (!writeFile(path("kernels.mlir"), print(*module)))
+    return 1;
+
+  // 2. PTX through NVVM.
+  std::string lower =
+      "nvvm-attach-target{chip=" + chip + " features=" +
+      features + " O=3},gpu-lower-to-nvvm-pipeline{cubin-chip=" + chip +
+      " cubin-features=" + features +
+      " cubin-format=isa kernel-bare-ptr-calling-convention=true opt-level=3}";
+  PassManager pm(&context, ModuleOp::getOperationName());
+  if (failed(parsePassPipeline(lower, pm)) || failed(pm.run(*module)))
+    return fail("lowering the kernels to PTX failed");
+  std::string ptx;
+  module->walk([&](gpu::BinaryOp binary) {
+    for (Attribute object : binary.getObjects())
+      ptx = cast<gpu::ObjectAttr>(object).getObject().str();
+  });
+  if (ptx.empty())
+    return fail("no PTX was produced");
+  if (!writeFile(path("kernels.ptx"), ptx))
+    return 1;
+
+  // 3. cubin, when ptxas is here.
+  std::string ptxas = ptxasPath;
+  if (ptxas.empty()) {
+    if (auto found = llvm::sys::findProgramByName("ptxas"))
+      ptxas = *found;
+    else if (auto cuda = llvm::sys::findProgramByName("ptxas", {"/usr/local/cuda/bin"}))
+      ptxas = *cuda;
+  }
+  bool haveCubin = false;
+  if (ptxas.empty()) {
+    llvm::errs() << "kvq-gpu-aot: note: ptxas not found: wrote PTX only (the "
+                    "driver can JIT it; install the CUDA toolkit for a cubin)\n";
+  } else {
+    std::string ptxFile = path("kernels.ptx"), cubin = path("kernels.cubin"),
+                log = path("ptxas.log");
+    llvm::SmallVector<StringRef> args = {ptxas, "-arch", chip, "-O3", "-v",
+                                         ptxFile, "-o", cubin};
+    std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log),
+                                            StringRef(log)};
+    std::string message;
+    int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects, 0,
+                                       0, &message);
+    if (rc != 0)
+      return fail("ptxas failed (" + llvm::Twine(rc) + "): see '" + log + "' " +
+                  message);
+    haveCubin = true;
+  }
+
+  // 4. Manifest.
+  llvm::json::Array entries;
+  for (Attribute a : configs) {
+    auto d = cast<DictionaryAttr>(a);
+    auto cache = cast<mlir::kvq::CacheType>(d.getAs<TypeAttr>("cache").getValue());
+    ::kvq::CacheLayout layout = mlir::kvq::getCacheLayout(cache);
+    auto kernel = [&](StringRef key) {
+      auto k = d.getAs<DictionaryAttr>(key);
+      return llvm::json::Object{
+          {"name", k.getAs<StringAttr>("name").getValue()},
+          {"block", k.getAs<IntegerAttr>("block").getInt()}};
+    };
+    std::string elt;
+    llvm::raw_string_ostream(elt) << cache.getElementType();
+    std::string typeText;
+    llvm::raw_string_ostream(typeText) << cache;
+    auto integer = [&](StringRef key) {
+      return d.getAs<IntegerAttr>(key).getInt();
+    };
+    entries.push_back(llvm::json::Object{
+        {"name", d.getAs<StringAttr>("name").getValue()},
+        {"cache_type", typeText},
+        {"batch", cache.getBatch()},
+        {"kv_heads", cache.getKvHeads()},
+        {"query_heads", integer("query_heads")},
+        {"capacity", cache.getCapacity()},
+        {"head_dim", cache.getHeadDim()},
+        {"element_type", elt},
+        {"element_bytes", cache.getElementType().getIntOrFloatBitWidth() / 8},
+        {"cache_bytes", layout.totalBytes},
+        {"append_tokens", integer("append_tokens")},
+        {"max_splits", integer("max_splits")},
+        {"workspace_bytes", integer("workspace_bytes")},
+        {"scale", d.getAs<FloatAttr>("scale").getValueAsDouble()},
+        {"keys", schemeJson(layout.keys)},
+        {"values", schemeJson(layout.values)},
+        {"append", kernel("append")},
+        {"attend", kernel("attend")},
+        {"combine", kernel("combine")},
+    });
+  }
+  llvm::json::Object manifest{
+      {"format", "kvq-gpu-aot/1"},
+      {"chip", chip},
+      {"ptx", "kernels.ptx"},
+      {"cubin", haveCubin ? llvm::json::Value("kernels.cubin")
+                          : llvm::json::Value(nullptr)},
+      {"signatures",
+       llvm::json::Object{
+           {"append", "(cache*, keys[B,H,T,D]*, values[B,H,T,D]*, i64 start); "
+                      "grid B*H, block append.block"},
+           {"attend", "(cache*, queries[B,Hq,D]*, lengths[B] i32*, i32 "
+                      "use_lengths, workspace f32*); grid (splits, B*H), "
+                      "block attend.block"},
+           {"combine", "(workspace f32*, out[B,Hq,D]*, i32 splits); grid "
+                       "B*Hq, block combine.block"}}},
+      {"configs", std::move(entries)}};
+  std::string text;
+  llvm::raw_string_ostream(text)
+      << llvm::formatv("{0:2}", llvm::json::Value(std::move(manifest))) << "\n";
+  if (!writeFile(path("manifest.json"), text))
+    return 1;
+  llvm::outs() << "kvq-gpu-aot: " << configs.size() << " configuration(s) -> "
+               << outDir << (haveCubin ? " (PTX + cubin)" : " (PTX only)")
+               << "\n";
+  return 0;
+}
