@@ -1,0 +1,500 @@
+//===- Runtime.cpp - the kvq GPU runtime (CUDA driver API) -----------------===//
+//
+// Loads kernels compiled by kvq-gpu-aot and launches them. The CUDA driver is
+// opened with dlopen, so this library needs neither the CUDA toolkit to build
+// nor a GPU to load; see include/kvq/Runtime/kvq_runtime.h for the ABI.
+//
+//===----------------------------------------------------------------------===//
+#include "kvq/Runtime/kvq_runtime.h"
+
+#include "MiniJson.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// The slice of the CUDA driver API we use, resolved at run time.
+//===----------------------------------------------------------------------===//
+
+using CUresult = int;
+using CUdevice = int;
+using CUdeviceptr = unsigned long long;
+using CUcontext = struct CUctx_st *;
+using CUmodule = struct CUmod_st *;
+using CUfunction = struct CUfunc_st *;
+using CUstream = struct CUstream_st *;
+constexpr int kAttrMultiprocessorCount = 16; // CU_DEVICE_ATTRIBUTE_...
+
+struct Driver {
+  CUresult (*cuInit)(unsigned);
+  CUresult (*cuDeviceGet)(CUdevice *, int);
+  CUresult (*cuDeviceGetAttribute)(int *, int, CUdevice);
+  CUresult (*cuCtxGetCurrent)(CUcontext *);
+  CUresult (*cuCtxSetCurrent)(CUcontext);
+  CUresult (*cuCtxGetDevice)(CUdevice *);
+  CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *, CUdevice);
+  CUresult (*cuModuleLoadData)(CUmodule *, const void *);
+  CUresult (*cuModuleUnload)(CUmodule);
+  CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
+  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned,
+                             unsigned, unsigned, unsigned, unsigned, CUstream,
+                             void **, void **);
+  CUresult (*cuMemAlloc)(CUdeviceptr *, size_t);
+  CUresult (*cuMemFree)(CUdeviceptr);
+  CUresult (*cuMemsetD8Async)(CUdeviceptr, unsigned char, size_t, CUstream);
+  CUresult (*cuMemcpyDtoH)(void *, CUdeviceptr, size_t);
+  CUresult (*cuCtxSynchronize)();
+  CUresult (*cuGetErrorName)(CUresult, const char **);
+  bool loaded = false;
+};
+
+thread_local std::string lastError;
+
+int setError(int code, const std::string &message) {
+  lastError = message;
+  return code;
+}
+
+Driver *driver(std::string &why) {
+  static Driver d;
+  static std::string failure;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      failure = "cannot load the CUDA driver (libcuda.so.1): no NVIDIA driver "
+                "on this machine";
+      return;
+    }
+    bool ok = true;
+    auto bind = [&](auto &fn, const char *name) {
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
+          dlsym(lib, name));
+      if (!fn) {
+        failure = std::string("libcuda.so.1 lacks ") + name;
+        ok = false;
+      }
+    };
+    bind(d.cuInit, "cuInit");
+    bind(d.cuDeviceGet, "cuDeviceGet");
+    bind(d.cuDeviceGetAttribute, "cuDeviceGetAttribute");
+    bind(d.cuCtxGetCurrent, "cuCtxGetCurrent");
+    bind(d.cuCtxSetCurrent, "cuCtxSetCurrent");
+    bind(d.cuCtxGetDevice, "cuCtxGetDevice");
+    bind(d.cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain");
+    bind(d.cuModuleLoadData, "cuModuleLoadData");
+    bind(d.cuModuleUnload, "cuModuleUnload");
+    bind(d.cuModuleGetFunction, "cuModuleGetFunction");
+    bind(d.cuLaunchKernel, "cuLaunchKernel");
+    bind(d.cuMemAlloc, "cuMemAlloc_v2");
+    bind(d.cuMemFree, "cuMemFree_v2");
+    bind(d.cuMemsetD8Async, "cuMemsetD8Async");
+    bind(d.cuMemcpyDtoH, "cuMemcpyDtoH_v2");
+    bind(d.cuCtxSynchronize, "cuCtxSynchronize");
+    bind(d.cuGetErrorName, "cuGetErrorName");
+    d.loaded = ok;
+  });
+  if (!d.loaded) {
+    why = failure;
+    return nullptr;
+  }
+  return &d;
+}
+
+/// Checks a driver call; on failure records "<what>: <CUDA error name>".
+bool check(Driver *d, CUresult rc, const char *what) {
+  if (rc == 0)
+    return true;
+  const char *name = "unknown CUDA error";
+  d->cuGetErrorName(rc, &name);
+  lastError = std::string(what) + " failed: " + name + " (" +
+              std::to_string(rc) + ")";
+  return false;
+}
+
+/// Makes a context current: the caller's (e.g. PyTorch's) if there is one,
+/// else device 0's primary context.
+bool ensureContext(Driver *d) {
+  if (!check(d, d->cuInit(0), "cuInit"))
+    return false;
+  CUcontext ctx = nullptr;
+  if (!check(d, d->cuCtxGetCurrent(&ctx), "cuCtxGetCurrent"))
+    return false;
+  if (ctx)
+    return true;
+  CUdevice dev;
+  return check(d, d->cuDeviceGet(&dev, 0), "cuDeviceGet") &&
+         check(d, d->cuDevicePrimaryCtxRetain(&ctx, dev),
+               "cuDevicePrimaryCtxRetain") &&
+         check(d, d->cuCtxSetCurrent(ctx), "cuCtxSetCurrent");
+}
+
+struct Config {
+  std::string name, append, attend, combine;
+  unsigned appendBlock = 0, attendBlock = 0, combineBlock = 0;
+  kvq_config_info info{};
+  CUfunction fnAppend = nullptr, fnAttend = nullptr, fnCombine = nullptr;
+};
+
+} // namespace
+
+struct kvq_library {
+  std::string dir, binaryPath;
+  std::vector<Config> configs;
+  CUmodule module = nullptr;
+  std::mutex mutex;
+
+  Config *find(const char *name) {
+    for (Config &c : configs)
+      if (name && c.name == name)
+        return &c;
+    return nullptr;
+  }
+  /// Loads the kernel binary and resolves `c`'s kernels (once).
+  int load(Driver *d, Config &c) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!module) {
+      std::ifstream in(binaryPath, std::ios::binary);
+      if (!in)
+        return setError(KVQ_ERR_MANIFEST, "cannot read kernel binary '" +
+                                              binaryPath + "'");
+      std::string bytes((std::istreambuf_iterator<char>(in)),
+                        std::istreambuf_iterator<char>());
+      bytes.push_back('\0'); // PTX must be NUL-terminated
+      if (!check(d, d->cuModuleLoadData(&module, bytes.data()),
+                 ("cuModuleLoadData('" + binaryPath + "')").c_str()))
+        return KVQ_ERR_CUDA;
+    }
+    if (c.fnAppend)
+      return KVQ_OK;
+    if (!check(d, d->cuModuleGetFunction(&c.fnAppend, module, c.append.c_str()),
+               c.append.c_str()) ||
+        !check(d, d->cuModuleGetFunction(&c.fnAttend, module, c.attend.c_str()),
+               c.attend.c_str()) ||
+        !check(d, d->cuModuleGetFunction(&c.fnCombine, module,
+                                         c.combine.c_str()),
+               c.combine.c_str())) {
+      c.fnAppend = nullptr;
+      return KVQ_ERR_CUDA;
+    }
+    return KVQ_OK;
+  }
+};
+
+struct kvq_cache {
+  kvq_library *library = nullptr;
+  Config *config = nullptr;
+  CUdeviceptr storage = 0, workspace = 0;
+  int64_t length = 0;
+  int smCount = 1;
+};
+
+extern "C" {
+
+const char *kvq_last_error(void) { return lastError.c_str(); }
+
+int kvq_library_open(const char *manifestPath, kvq_library **out) {
+  if (!manifestPath || !out)
+    return setError(KVQ_ERR_ARGUMENT, "kvq_library_open: null argument");
+  *out = nullptr;
+  std::ifstream in(manifestPath);
+  if (!in)
+    return setError(KVQ_ERR_MANIFEST, std::string("cannot read manifest '") +
+                                          manifestPath + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string body = text.str(), error;
+  kvq::json::Value root;
+  if (!kvq::json::Parser(body).parse(root, error))
+    return setError(KVQ_ERR_MANIFEST,
+                    std::string("manifest '") + manifestPath + "': " + error);
+  auto fail = [&](const std::string &why) {
+    return setError(KVQ_ERR_MANIFEST,
+                    std::string("manifest '") + manifestPath + "': " + why);
+  };
+  const kvq::json::Value *format = root.get("format");
+  if (!format || format->string != "kvq-gpu-aot/1")
+    return fail("not a kvq-gpu-aot/1 manifest");
+  auto lib = std::make_unique<kvq_library>();
+  std::string path(manifestPath);
+  size_t slash = path.find_last_of('/');
+  lib->dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  const kvq::json::Value *cubin = root.get("cubin");
+  const kvq::json::Value *ptx = root.get("ptx");
+  std::string binary = cubin && cubin->kind == kvq::json::Value::String
+                           ? cubin->string
+                           : (ptx ? ptx->string : "");
+  if (binary.empty())
+    return fail("names neither a cubin nor PTX");
+  lib->binaryPath = lib->dir + "/" + binary;
+  const kvq::json::Value *configs = root.get("configs");
+  if (!configs || configs->kind != kvq::json::Value::Array)
+    return fail("has no 'configs' array");
+  for (const kvq::json::Value &c : configs->array) {
+    Config config;
+    auto number = [&](const char *key, bool &ok) -> double {
+      const kvq::json::Value *v = c.get(key);
+      ok = ok && v && v->kind == kvq::json::Value::Number;
+      return v ? v->number : 0;
+    };
+    auto kernel = [&](const char *key, std::string &name, unsigned &block,
+                      bool &ok) {
+      const kvq::json::Value *k = c.get(key);
+      const kvq::json::Value *n = k ? k->get("name") : nullptr;
+      const kvq::json::Value *b = k ? k->get("block") : nullptr;
+      ok = ok && n && b && n->kind == kvq::json::Value::String;
+      if (n)
+        name = n->string;
+      if (b)
+        block = unsigned(b->number);
+    };
+    bool ok = true;
+    const kvq::json::Value *name = c.get("name");
+    ok = name && name->kind == kvq::json::Value::String;
+    if (ok)
+      config.name = name->string;
+    kvq_config_info &i = config.info;
+    i.batch = int64_t(number("batch", ok));
+    i.kv_heads = int64_t(number("kv_heads", ok));
+    i.query_heads = int64_t(number("query_heads", ok));
+    i.capacity = int64_t(number("capacity", ok));
+    i.head_dim = int64_t(number("head_dim", ok));
+    i.element_bytes = int64_t(number("element_bytes", ok));
+    i.append_tokens = int64_t(number("append_tokens", ok));
+    i.max_splits = int64_t(number("max_splits", ok));
+    i.cache_bytes = uint64_t(number("cache_bytes", ok));
+    i.workspace_bytes = uint64_t(number("workspace_bytes", ok));
+    i.scale = number("scale", ok);
+    kernel("append", config.append, config.appendBlock, ok);
+    kernel("attend", config.attend, config.attendBlock, ok);
+    kernel("combine", config.combine, config.combineBlock, ok);
+    if (!ok || i.batch <= 0 || i.kv_heads <= 0 || i.max_splits <= 0 ||
+        i.query_heads % i.kv_heads != 0)
+      return fail("config " + std::to_string(lib->configs.size()) +
+                  " is incomplete or inconsistent");
+    lib->configs.push_back(std::move(config));
+  }
+  *out = lib.release();
+  return KVQ_OK;
+}
+
+void kvq_library_close(kvq_library *library) {
+  if (!library)
+    return;
+  std::string why;
+  if (library->module)
+    if (Driver *d = driver(why))
+      d->cuModuleUnload(library->module); // errors at exit are harmless
+  delete library;
+}
+
+int kvq_library_num_configs(const kvq_library *library) {
+  return library ? int(library->configs.size()) : 0;
+}
+
+const char *kvq_library_config_name(const kvq_library *library, int index) {
+  if (!library || index < 0 || index >= int(library->configs.size()))
+    return nullptr;
+  return library->configs[index].name.c_str();
+}
+
+int kvq_library_config_info(const kvq_library *library, const char *config,
+                            kvq_config_info *out) {
+  if (!library || !out)
+    return setError(KVQ_ERR_ARGUMENT, "kvq_library_config_info: null argument");
+  Config *c = const_cast<kvq_library *>(library)->find(config);
+  if (!c)
+    return setError(KVQ_ERR_ARGUMENT, std::string("unknown config '") +
+                                          (config ? config : "(null)") + "'");
+  *out = c->info;
+  return KVQ_OK;
+}
+
+int kvq_cache_create(kvq_library *library, const char *config,
+                     kvq_cache **out) {
+  if (!library || !out)
+    return setError(KVQ_ERR_ARGUMENT, "kvq_cache_create: null argument");
+  *out = nullptr;
+  Config *c = library->find(config);
+  if (!c)
+    return setError(KVQ_ERR_ARGUMENT, std::string("unknown config '") +
+                                          (config ? config : "(null)") + "'");
+  std::string why;
+  Driver *d = driver(why);
+  if (!d)
+    return setError(KVQ_ERR_NO_DRIVER, why);
+  if (!ensureContext(d))
+    return KVQ_ERR_NO_DRIVER;
+  if (int rc = library->load(d, *c))
+    return rc;
+  auto cache = std::make_unique<kvq_cache>();
+  cache->library = library;
+  cache->config = c;
+  CUdevice dev;
+  if (!check(d, d->cuCtxGetDevice(&dev), "cuCtxGetDevice") ||
+      !check(d, d->cuDeviceGetAttribute(&cache->smCount,
+                                        kAttrMultiprocessorCount, dev),
+             "cuDeviceGetAttribute") ||
+      !check(d, d->cuMemAlloc(&cache->storage, c->info.cache_bytes),
+             "cuMemAlloc(storage)"))
+    return KVQ_ERR_CUDA;
+  if (!check(d, d->cuMemAlloc(&cache->workspace, c->info.workspace_bytes),
+             "cuMemAlloc(workspace)") ||
+      !check(d, d->cuMemsetD8Async(cache->storage, 0, c->info.cache_bytes,
+                                   nullptr),
+             "cuMemsetD8Async") ||
+      !check(d, d->cuCtxSynchronize(), "cuCtxSynchronize")) {
+    d->cuMemFree(cache->storage);
+    if (cache->workspace)
+      d->cuMemFree(cache->workspace);
+    return KVQ_ERR_CUDA;
+  }
+  *out = cache.release();
+  return KVQ_OK;
+}
+
+void kvq_cache_destroy(kvq_cache *cache) {
+  if (!cache)
+    return;
+  std::string why;
+  if (Driver *d = driver(why)) {
+    d->cuMemFree(cache->storage);
+    d->cuMemFree(cache->workspace);
+  }
+  delete cache;
+}
+
+int kvq_cache_append(kvq_cache *cache, uint64_t keys, uint64_t values,
+                     int64_t tokens, uint64_t stream) {
+  if (!cache || !keys || !values)
+    return setError(KVQ_ERR_ARGUMENT, "kvq_cache_append: null argument");
+  const kvq_config_info &i = cache->config->info;
+  if (tokens != i.append_tokens)
+    return setError(KVQ_ERR_ARGUMENT,
+                    "config '" + cache->config->name + "' appends " +
+                        std::to_string(i.append_tokens) +
+                        " token(s) per call, not " + std::to_string(tokens));
+  if (cache->length + tokens > i.capacity)
+    return setError(KVQ_ERR_CAPACITY,
+                    "appending " + std::to_string(tokens) + " token(s) to " +
+                        std::to_string(cache->length) +
+                        " would exceed the capacity of " +
+                        std::to_string(i.capacity));
+  std::string why;
+  Driver *d = driver(why);
+  if (!d)
+    return setError(KVQ_ERR_NO_DRIVER, why);
+  int64_t start = cache->length;
+  void *params[] = {&cache->storage, &keys, &values, &start};
+  const Config &c = *cache->config;
+  if (!check(d,
+             d->cuLaunchKernel(c.fnAppend, unsigned(i.batch * i.kv_heads), 1,
+                               1, c.appendBlock, 1, 1, 0,
+                               reinterpret_cast<CUstream>(stream), params,
+                               nullptr),
+             "launching the append kernel"))
+    return KVQ_ERR_CUDA;
+  cache->length += tokens;
+  return KVQ_OK;
+}
+
+int32_t kvq_cache_splits(const kvq_cache *cache, int32_t requested) {
+  if (!cache)
+    return 0;
+  const kvq_config_info &i = cache->config->info;
+  int64_t tiles = std::max<int64_t>(1, (cache->length + 127) / 128);
+  int64_t splits = requested;
+  if (splits <= 0) // two waves of blocks over the SMs
+    splits = (2 * int64_t(cache->smCount) + i.batch * i.kv_heads - 1) /
+             (i.batch * i.kv_heads);
+  return int32_t(std::clamp<int64_t>(splits, 1, std::min(i.max_splits, tiles)));
+}
+
+int kvq_cache_attend(kvq_cache *cache, uint64_t queries, uint64_t out,
+                     uint64_t lengths, int32_t splits, uint64_t stream) {
+  if (!cache || !queries || !out)
+    return setError(KVQ_ERR_ARGUMENT, "kvq_cache_attend: null argument");
+  const kvq_config_info &i = cache->config->info;
+  if (splits < 0 || splits > i.max_splits)
+    return setError(KVQ_ERR_ARGUMENT,
+                    "splits must be 0 (auto) to " + std::to_string(i.max_splits));
+  std::string why;
+  Driver *d = driver(why);
+  if (!d)
+    return setError(KVQ_ERR_NO_DRIVER, why);
+  int32_t s = kvq_cache_splits(cache, splits);
+  int32_t useLengths = lengths != 0;
+  const Config &c = *cache->config;
+  CUstream st = reinterpret_cast<CUstream>(stream);
+  void *attendParams[] = {&cache->storage, &queries, &lengths, &useLengths,
+                          &cache->workspace};
+  void *combineParams[] = {&cache->workspace, &out, &s};
+  if (!check(d,
+             d->cuLaunchKernel(c.fnAttend, unsigned(s),
+                               unsigned(i.batch * i.kv_heads), 1,
+                               c.attendBlock, 1, 1, 0, st, attendParams,
+                               nullptr),
+             "launching the attention kernel") ||
+      !check(d,
+             d->cuLaunchKernel(c.fnCombine, unsigned(i.batch * i.query_heads),
+                               1, 1, c.combineBlock, 1, 1, 0, st,
+                               combineParams, nullptr),
+             "launching the combine kernel"))
+    return KVQ_ERR_CUDA;
+  return KVQ_OK;
+}
+
+int64_t kvq_cache_length(const kvq_cache *cache) {
+  return cache ? cache->length : 0;
+}
+
+uint64_t kvq_cache_storage(const kvq_cache *cache) {
+  return cache ? cache->storage : 0;
+}
+
+int kvq_cache_read_storage(const kvq_cache *cache, void *host, uint64_t bytes) {
+  if (!cache || !host)
+    return setError(KVQ_ERR_ARGUMENT, "kvq_cache_read_storage: null argument");
+  if (bytes != cache->config->info.cache_bytes)
+    return setError(KVQ_ERR_ARGUMENT,
+                    "the storage is " +
+                        std::to_string(cache->config->info.cache_bytes) +
+                        " bytes, not " + std::to_string(bytes));
+  std::string why;
+  Driver *d = driver(why);
+  if (!d)
+    return setError(KVQ_ERR_NO_DRIVER, why);
+  if (!check(d, d->cuCtxSynchronize(), "cuCtxSynchronize") ||
+      !check(d, d->cuMemcpyDtoH(host, cache->storage, bytes), "cuMemcpyDtoH"))
+    return KVQ_ERR_CUDA;
+  return KVQ_OK;
+}
+
+int kvq_cache_reset(kvq_cache *cache, uint64_t stream) {
+  if (!cache)
+    return setError(KVQ_ERR_ARGUMENT, "kvq_cache_reset: null argument");
+  std::string why;
+  Driver *d = driver(why);
+  if (!d)
+    return setError(KVQ_ERR_NO_DRIVER, why);
+  if (!check(d,
+             d->cuMemsetD8Async(cache->storage, 0,
+                                cache->config->info.cache_bytes,
+                                reinterpret_cast<CUstream>(stream)),
+             "cuMemsetD8Async"))
+    return KVQ_ERR_CUDA;
+  cache->length = 0;
+  return KVQ_OK;
+}
+
+} // extern "C"
