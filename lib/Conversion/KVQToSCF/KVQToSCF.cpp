@@ -83,12 +83,12 @@ static void loadTokenRow(IRB &b, const TensorViews &v, int64_t dim,
       b, isQuantized,
       [&](OpBuilder &nested, Location loc) {
         IRB ib(loc, nested);
-        Value row = scaleRow(ib, v.scheme, token);
+        Value srow = scaleRow(ib, v.scheme, token);
         forRange(ib, 0, dim, [&](IRB &lb, Value d) {
           Value code = extractCode(lb, v.scheme, v.codes, {head, token}, d);
           Value col = scaleColumn(lb, v.scheme, d);
-          Value s = loadF32(lb, v.scales, {head, row, col});
-          Value z = v.zeros ? loadF32(lb, v.zeros, {head, row, col}) : Value();
+          Value s = loadF32(lb, v.scales, {head, srow, col});
+          Value z = v.zeros ? loadF32(lb, v.zeros, {head, srow, col}) : Value();
           memref::StoreOp::create(lb, numerics.decode(lb, code, s, z), row, d);
         });
         scf::YieldOp::create(ib);

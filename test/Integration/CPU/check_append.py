@@ -17,7 +17,7 @@ zero bytes everywhere else (cache_create's buffer is zeroed).
 
 import numpy as np
 
-from kvq_test_util import Failures, parse_args, ref
+from kvq_test_util import Failures, run_main, parse_args, ref
 
 S = ref.Scheme
 PC, PT = "per_channel", "per_token"
@@ -43,6 +43,8 @@ CONFIGS = [
                                  S(3, 16, PT)), 1200, 33),
     ("K8g8 w128/V2g64 w128", ref.Cache(1, 2, 1024, 64, "f32", S(8, 8, PC, window=128),
                                        S(2, 64, PT, window=128)), 1000, 5),
+    ("K4rot D128/V4 w32", ref.Cache(1, 2, 1024, 128, "f32", S(4, 32, PC, rotation="hadamard", window=32),
+                                    S(4, 32, PT, window=32)), 1000, 10),
     ("K3g64 w64/V8sym f16", ref.Cache(1, 2, 1024, 64, "f16", S(3, 64, PC, window=64),
                                       S(8, 32, PT, symmetric=True, window=32)), 1000, 65),
     ("K4 w32/V16 bf16", ref.Cache(1, 2, 640, 64, "bf16", S(4, 32, PC, scale_type="bf16", window=32), S()), 600, 40),
@@ -221,4 +223,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_main("check_append", main)

@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from kvq_test_util import Failures, parse_args, ref
+from kvq_test_util import Failures, run_main, parse_args, ref
 
 S = ref.Scheme
 PC, PT = "per_channel", "per_token"
@@ -250,4 +250,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_main("check_attend", main)

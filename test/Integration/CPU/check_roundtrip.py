@@ -21,7 +21,7 @@ import itertools
 
 import numpy as np
 
-from kvq_test_util import Failures, bitcast_2d, parse_args, ref
+from kvq_test_util import Failures, run_main, bitcast_2d, parse_args, ref
 
 F32 = np.float32
 STRICT_SIGNED_ZERO = False
@@ -442,4 +442,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_main("check_roundtrip", main)

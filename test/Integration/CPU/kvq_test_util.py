@@ -12,6 +12,16 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "lib"))
 import kvq_reference as ref  # noqa: E402,F401
 
 
+def run_main(name, main):
+    """Runs main(); a kvq-run failure (it rejected or could not compile a
+    generated module) is reported as a test failure without a traceback."""
+    try:
+        main()
+    except ref.RunError as e:
+        print("%s: FAILED: %s" % (name, e))
+        sys.exit(1)
+
+
 def parse_args(description, extra=None):
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--kvq-run", required=True, help="path to kvq-run")

@@ -1,0 +1,177 @@
+#!/usr/bin/env /usr/bin/python3
+"""Prepares the GPU harness's artifacts on the compiler machine (no GPU).
+
+For every configuration below it
+  - writes a module with its decode step (append one token, attend) and
+    compiles all of them with kvq-gpu-aot into one cubin + manifest;
+  - for correctness cases, draws K/V/Q with a fixed seed and runs the CPU
+    reference (kvq-run: append all tokens, attend, raw storage bytes), saving
+    inputs and expected outputs as .npy.
+The GPU harness (bench/gpu/harness.py) then checks the GPU against these.
+
+    bench/gpu/prepare.py [--build build] [--out .device/gpu] [--quick]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+
+def scheme(bits, group=32, gran="per_channel", window=32, sym=False,
+           rot=False):
+    if bits == 16:
+        return "#kvq.scheme<bits = 16>"
+    parts = [f"bits = {bits}", f"group = {group}", f"granularity = {gran}"]
+    if sym:
+        parts.append("symmetric = true")
+    if rot:
+        parts.append("rotation = hadamard")
+    if window:
+        parts.append(f"window = {window}")
+    return "#kvq.scheme<" + ", ".join(parts) + ">"
+
+
+def case(name, kbits, vbits, B=2, H=2, Hq=8, C=512, D=128, T=300, elt="f16",
+         group=32, window=32, sym=False, rot=False, lengths=None,
+         timing=False):
+    return dict(
+        name=name, B=B, H=H, Hq=Hq, C=C, D=D, T=T, elt=elt,
+        keys=scheme(kbits, group, "per_channel", window, sym, rot),
+        values=scheme(vbits, min(group, D), "per_token", window, sym),
+        lengths=lengths, timing=timing)
+
+
+def correctness_cases(quick):
+    cases = []
+    bits = [2, 4, 8, 16]
+    for kb in bits:
+        for vb in bits:
+            cases.append(case(f"k{kb}v{vb}", kb, vb))
+    if quick:
+        return cases[:4]
+    cases += [
+        case("d64_gqa1", 4, 2, B=1, H=4, Hq=4, D=64),
+        case("d256_gqa8", 4, 4, B=1, H=1, Hq=8, D=256, group=64, window=64),
+        case("g64", 4, 2, group=64, window=64),
+        case("g128_k8v4", 8, 4, group=128, window=128),
+        case("rot_k4v2", 4, 2, rot=True),
+        case("rot_k2v2_d64", 2, 2, D=64, rot=True, Hq=4),
+        case("sym_k4v2", 4, 2, sym=True),
+        case("window0_k4v2", 4, 2, window=0),
+        case("k3v3", 3, 3),
+        case("ragged_k4v2", 4, 2, B=4, Hq=8, lengths=[300, 0, 151, 299]),
+        case("f32_k4v2", 4, 2, elt="f32"),
+        case("long_k4v2", 4, 2, B=1, H=2, Hq=16, C=4096, T=3000, group=128,
+             window=128),
+    ]
+    return cases
+
+
+def timing_cases():
+    # Llama-3-8B attention (32 q heads, 8 KV heads, d128); caches filled to
+    # capacity on the GPU with random tokens.
+    return [
+        case("t8x32k_k4v2_g128", 4, 2, B=8, H=8, Hq=32, C=32768, T=32768,
+             group=128, window=128, timing=True),
+        case("t8x32k_k16v16", 16, 16, B=8, H=8, Hq=32, C=32768, T=32768,
+             timing=True),
+        case("t1x4k_k4v2_g128", 4, 2, B=1, H=8, Hq=32, C=4096, T=4096,
+             group=128, window=128, timing=True),
+    ]
+
+
+def cache_type(c):
+    return (f"!kvq.cache<{c['B']}x{c['H']}x{c['C']}x{c['D']}x{c['elt']}, "
+            f"keys = {c['keys']}, values = {c['values']}>")
+
+
+def aot_function(i, c):
+    t, B, H, Hq, D, e = cache_type(c), c["B"], c["H"], c["Hq"], c["D"], c["elt"]
+    return f"""
+func.func @case{i}(%q: tensor<{B}x{Hq}x{D}x{e}>, %k: tensor<{B}x{H}x1x{D}x{e}>,
+                 %v: tensor<{B}x{H}x1x{D}x{e}>, %c: {t}) -> tensor<{B}x{Hq}x{D}x{e}> {{
+  kvq.append %k, %v into %c : tensor<{B}x{H}x1x{D}x{e}>, tensor<{B}x{H}x1x{D}x{e}> into {t}
+  %o = kvq.attend %q, %c : tensor<{B}x{Hq}x{D}x{e}>, {t} -> tensor<{B}x{Hq}x{D}x{e}>
+  return %o : tensor<{B}x{Hq}x{D}x{e}>
+}}
+"""
+
+
+def cpu_module(c, nbytes):
+    t, B, H, Hq, D, T, e = (cache_type(c), c["B"], c["H"], c["Hq"], c["D"],
+                            c["T"], c["elt"])
+    kv = f"tensor<{B}x{H}x{T}x{D}x{e}>"
+    qt = f"tensor<{B}x{Hq}x{D}x{e}>"
+    len_arg = f", %len: tensor<{B}xi32>" if c["lengths"] else ""
+    len_use = f" lengths(%len : tensor<{B}xi32>)" if c["lengths"] else ""
+    return f"""
+func.func @main(%k: {kv}, %v: {kv}, %q: {qt}{len_arg}) -> ({qt}, tensor<{nbytes}xi8>) {{
+  %c = kvq.cache_create : {t}
+  kvq.append %k, %v into %c : {kv}, {kv} into {t}
+  %o = kvq.attend %q, %c{len_use} : {qt}, {t} -> {qt}
+  %s = kvq.storage %c : {t} -> tensor<{nbytes}xi8>
+  return %o, %s : {qt}, tensor<{nbytes}xi8>
+}}
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--out", default=".device/gpu")
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    cases = correctness_cases(args.quick) + ([] if args.quick else timing_cases())
+
+    module = "".join(aot_function(i, c) for i, c in enumerate(cases))
+    with open(os.path.join(args.out, "decode_steps.mlir"), "w") as f:
+        f.write(module)
+    subprocess.run([os.path.join(args.build, "bin", "kvq-gpu-aot"),
+                    os.path.join(args.out, "decode_steps.mlir"), "-o",
+                    args.out], check=True)
+    with open(os.path.join(args.out, "manifest.json")) as f:
+        manifest = json.load(f)
+    if len(manifest["configs"]) != len(cases):
+        sys.exit("kvq-gpu-aot produced a different number of configurations")
+
+    rng = np.random.default_rng(20261129)
+    for i, (c, m) in enumerate(zip(cases, manifest["configs"])):
+        assert (m["batch"], m["kv_heads"], m["query_heads"], m["head_dim"],
+                m["capacity"]) == (c["B"], c["H"], c["Hq"], c["D"], c["C"])
+        c["config"] = m["name"]
+        if c["timing"]:
+            continue
+        B, H, Hq, D, T = c["B"], c["H"], c["Hq"], c["D"], c["T"]
+        dt = np.float16 if c["elt"] == "f16" else np.float32
+        outlier = np.ones(D)
+        outlier[rng.choice(D, 4, replace=False)] = 8.0  # key outlier channels
+        k = (rng.standard_normal((B, H, T, D)) * outlier).astype(dt)
+        v = rng.standard_normal((B, H, T, D)).astype(dt)
+        q = rng.standard_normal((B, Hq, D)).astype(dt)
+        d = os.path.join(args.out, f"case{i}")
+        os.makedirs(d, exist_ok=True)
+        inputs = [("k", k), ("v", v), ("q", q)]
+        if c["lengths"]:
+            inputs.append(("len", np.array(c["lengths"], np.int32)))
+        for n, a in inputs:
+            np.save(os.path.join(d, n + ".npy"), a)
+        with open(os.path.join(d, "main.mlir"), "w") as f:
+            f.write(cpu_module(c, m["cache_bytes"]))
+        cmd = [os.path.join(args.build, "bin", "kvq-run"),
+               os.path.join(d, "main.mlir")]
+        cmd += [f"--input={os.path.join(d, n + '.npy')}" for n, _ in inputs]
+        cmd += [f"--output={os.path.join(d, 'expected_out.npy')}",
+                f"--output={os.path.join(d, 'expected_storage.npy')}"]
+        subprocess.run(cmd, check=True)
+        c["dir"] = f"case{i}"
+        print(f"case{i} {c['name']}: {m['name']}", flush=True)
+    with open(os.path.join(args.out, "cases.json"), "w") as f:
+        json.dump(cases, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
