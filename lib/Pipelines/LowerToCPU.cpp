@@ -37,8 +37,10 @@ void ::kvq::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 
   pm.addPass(createConvertLinalgToLoopsPass());
-  pm.addPass(createLowerAffinePass());
+  // expand-strided-metadata creates affine.apply for dynamic offsets:
+  // lower-affine must run after it.
   pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
   // bf16 conversions as integer arithmetic: no soft-float runtime needed.
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;

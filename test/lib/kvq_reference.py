@@ -21,7 +21,7 @@ even), one correctly rounded operation at a time.
 import math
 import os
 import subprocess
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -199,7 +199,7 @@ def quantize_groups(x, bits, symmetric, scale_type):
             s = bits_to_f32(sbits, scale_type)
             q = np.rint(x / s[..., None])
             q = np.clip(q, -(m - 1), m - 1) + m
-            q = np.where(np.isnan(q), m, q)
+            q = np.where(np.isnan(q), 1, q)  # NaN: the lowest code
             codes = np.where((s == 0)[..., None], m, q)
             return codes.astype(np.uint8), sbits, None, s, None
         qmax = 2 ** bits - 1
@@ -256,8 +256,9 @@ def dequantize_f32(codes, s, z, bits, symmetric):
 
 
 def dequantize_tile(codes, sbits, zbits, sch, out_type="f32"):
-    """kvq.dequantize: emulated result bits... returned as float32 values of
-    the result type (out_type f32 or f16; f16 via RNE without saturation)."""
+    """kvq.dequantize emulated: code * s + z (or (code - m) * s) in f32, then
+    rounded to out_type (f32, or f16/bf16 by RNE, overflowing to infinity as
+    "rounded to the result type" says); returned as float32 values."""
     T, Ch = codes.shape
     s = expand_params(bits_to_f32(sbits, sch.scale_type), sch, T, Ch)
     z = None if zbits is None else expand_params(bits_to_f32(zbits, sch.scale_type), sch, T, Ch)
@@ -386,7 +387,7 @@ def _elem_bits(x32, E):
     return to_type_bits(x32, E, saturate=False)
 
 
-def expected_tensor_segments(cache, sch, x, L, rot_window_from_e=False):
+def expected_tensor_segments(cache, sch, x, L):
     """Expected segment arrays for one tensor. x: [B, H, L, D] float32 (the
     values as extended from E to f32, rotated when the scheme rotates)."""
     B, H, D, C = cache.B, cache.H, cache.D, cache.C
@@ -407,8 +408,9 @@ def expected_tensor_segments(cache, sch, x, L, rot_window_from_e=False):
         sshape = (BH, C, D // g)
     scales = np.zeros(sshape, dtype=sdt)
     zeros = np.zeros(sshape, dtype=sdt)
-    # What is quantized: the f32 value, or (rot_window_from_e) its E rounding.
-    src = round_to_type(x, cache.E) if rot_window_from_e else x
+    # What is quantized is what the window holds: the (rotated) f32 value
+    # rounded to E (the identity unless rotated keys are stored in f16/bf16).
+    src = round_to_type(x, cache.E)
     if Q:
         xq = src[:, :Q]
         if sch.granularity == "per_channel":
@@ -447,7 +449,7 @@ def prepare_keys(cache, k):
     return k32
 
 
-def expected_storage(cache, k, v, rot_window_from_e=False):
+def expected_storage(cache, k, v):
     """The expected buffer (uint8) after appending k, v ([B, H, L, D], values
     of type E given as float32) to an empty cache. Never-written bytes are
     expected to be zero (cache_create gives a zeroed buffer)."""
@@ -457,7 +459,7 @@ def expected_storage(cache, k, v, rot_window_from_e=False):
     buf[:8] = np.frombuffer(np.int64(L).tobytes(), dtype=np.uint8)
     for name, sch, x in (("keys", cache.keys, prepare_keys(cache, k)),
                          ("values", cache.values, f32(v))):
-        segs = expected_tensor_segments(cache, sch, x, L, rot_window_from_e and name == "keys")
+        segs = expected_tensor_segments(cache, sch, x, L)
         for seg, arr in segs.items():
             off, shape, es = lay[name][seg]
             raw = np.ascontiguousarray(arr).view(np.uint8).reshape(-1)

@@ -82,6 +82,62 @@ void lowering::storeFromF32(IRB &b, Value v, Value memref,
   memref::StoreOp::create(b, fromF32(b, v, type), memref, indices);
 }
 
+Value lowering::absF(IRB &b, Value x) {
+  // Clear the sign bit: exact for zeros, infinities and NaNs alike.
+  Value bits = arith::BitcastOp::create(b, b.getI32Type(), x);
+  bits = arith::AndIOp::create(b, bits, cI32(b, 0x7fffffff));
+  return arith::BitcastOp::create(b, b.getF32Type(), bits);
+}
+
+Value lowering::roundEven(IRB &b, Value x) {
+  // Adding and subtracting 2^23 rounds |x| < 2^23 to an integer under the
+  // default (nearest-even) rounding; larger magnitudes are integers already.
+  // Plain arith (no libm, no libdevice), exact on every target.
+  Value magic = cF32(b, 8388608.0);
+  Value ax = absF(b, x);
+  Value r = arith::SubFOp::create(b, arith::AddFOp::create(b, ax, magic), magic);
+  Value small =
+      arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, ax, magic);
+  r = arith::SelectOp::create(b, small, r, ax);
+  Value negative =
+      arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, x, cF32(b, 0.0));
+  return arith::SelectOp::create(b, negative, arith::NegFOp::create(b, r), r);
+}
+
+Value lowering::expF(IRB &b, Value x) {
+  // exp(x) = 2^n * exp(r), n = round(x / ln2), r = x - n ln2 (Cody-Waite,
+  // two-part ln2), exp(r) by its degree-7 Taylor polynomial on |r| <= ln2/2
+  // (truncation error < 1e-8), 2^n by building the exponent bits. Inputs
+  // below -87.3 (including -inf) give 0, above 88.7 give +inf.
+  Type i32 = b.getI32Type();
+  Value n = roundEven(b, arith::MulFOp::create(b, x, cF32(b, 1.4426950408889634)));
+  Value r = arith::SubFOp::create(
+      b, x, arith::MulFOp::create(b, n, cF32(b, 0.693145751953125)));
+  r = arith::SubFOp::create(
+      b, r, arith::MulFOp::create(b, n, cF32(b, 1.428606765330187e-06)));
+  static const double coefficients[] = {1.0 / 5040, 1.0 / 720, 1.0 / 120,
+                                        1.0 / 24,   1.0 / 6,   0.5,
+                                        1.0,        1.0};
+  Value p = cF32(b, coefficients[0]);
+  for (double c : ArrayRef<double>(coefficients).drop_front())
+    p = arith::AddFOp::create(b, arith::MulFOp::create(b, p, r), cF32(b, c));
+  // 2^n for n in [-126, 127]; out-of-range inputs are handled below.
+  Value clamped = arith::MinimumFOp::create(
+      b, arith::MaximumFOp::create(b, n, cF32(b, -126.0)), cF32(b, 127.0));
+  Value bits = arith::ShLIOp::create(
+      b, arith::AddIOp::create(b, arith::FPToSIOp::create(b, i32, clamped),
+                               cI32(b, 127)),
+      cI32(b, 23));
+  Value pow2 = arith::BitcastOp::create(b, b.getF32Type(), bits);
+  Value result = arith::MulFOp::create(b, p, pow2);
+  Value tiny =
+      arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, x, cF32(b, -87.3));
+  Value huge =
+      arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, x, cF32(b, 88.7));
+  result = arith::SelectOp::create(b, tiny, cF32(b, 0.0), result);
+  return arith::SelectOp::create(b, huge, cF32(b, INFINITY), result);
+}
+
 //===----------------------------------------------------------------------===//
 // SchemeNumerics
 //===----------------------------------------------------------------------===//
@@ -93,7 +149,7 @@ SchemeNumerics::reduce(IRB &b, Value count,
   if (scheme.getSymmetric())
     return forRangeCarry(b, cIndex(b, 0), count, {cF32(b, 0.0)},
                          [&](IRB &ib, Value i, ValueRange acc) {
-                           Value x = math::AbsFOp::create(ib, load(ib, i));
+                           Value x = absF(ib, load(ib, i));
                            return SmallVector<Value>{
                                arith::MaxNumFOp::create(ib, acc[0], x)};
                          });
@@ -135,7 +191,7 @@ Value SchemeNumerics::encode(IRB &b, Value x, Value s, Value z) const {
       arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, s, cF32(b, 0.0));
   if (scheme.getSymmetric()) {
     int64_t mid = int64_t(1) << (scheme.getBits() - 1);
-    Value r = math::RoundEvenOp::create(b, arith::DivFOp::create(b, x, s));
+    Value r = roundEven(b, arith::DivFOp::create(b, x, s));
     r = arith::MaxNumFOp::create(b, r, cF32(b, double(1 - mid)));
     r = arith::MinNumFOp::create(b, r, cF32(b, double(mid - 1)));
     Value code = arith::AddIOp::create(
@@ -143,7 +199,7 @@ Value SchemeNumerics::encode(IRB &b, Value x, Value s, Value z) const {
     return arith::SelectOp::create(b, zeroScale, cI32(b, mid), code);
   }
   Value q = arith::DivFOp::create(b, arith::SubFOp::create(b, x, z), s);
-  Value r = math::RoundEvenOp::create(b, q);
+  Value r = roundEven(b, q);
   r = arith::MaxNumFOp::create(b, r, cF32(b, 0.0));
   r = arith::MinNumFOp::create(b, r, cF32(b, double(scheme.getMaxCode())));
   Value code = arith::FPToSIOp::create(b, b.getI32Type(), r);

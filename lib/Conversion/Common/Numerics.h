@@ -39,6 +39,14 @@ void ifThen(IRB &b, Value cond, function_ref<void(IRB &)> then);
 Value toF32(IRB &b, Value v);
 Value fromF32(IRB &b, Value v, Type type);
 
+/// |x| and round-half-to-even of an f32, as plain arith ops: the same exact
+/// result on every target, with no libm or libdevice call.
+Value absF(IRB &b, Value x);
+Value roundEven(IRB &b, Value x);
+/// e^x of an f32 in plain arith ops (about 1 ulp; 0 for x < -87.3 and -inf),
+/// for targets where math.exp would need a device math library.
+Value expF(IRB &b, Value x);
+
 /// Loads `memref[indices]` and extends it to f32.
 Value loadF32(IRB &b, Value memref, ValueRange indices);
 /// Rounds `v` (f32) to `type` and stores it.

@@ -281,7 +281,9 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
                               sharedBuffer({R, T}, f32),  // scores, then p
                               sharedBuffer({R}, f32),     // running max
                               sharedBuffer({R}, f32),     // running sum
-                              sharedBuffer({R}, f32)};    // tile correction
+                              sharedBuffer({R}, f32),     // tile correction
+                              sharedBuffer({R}, f32),     // next max
+                              sharedBuffer({R}, f32)};    // next sum
   gpu::GPUFuncOp func = createKernel(builder, module, name, params, shared, T);
   Block &entry = func.getBody().front();
   IRB b = IRB::atBlockBegin(func.getLoc(), &entry);
@@ -290,7 +292,7 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
         partial = func.getArgument(4);
   auto attrs = func.getWorkgroupAttributions();
   Value qs = attrs[0], scores = attrs[1], mState = attrs[2], lState = attrs[3],
-        corr = attrs[4];
+        corr = attrs[4], mNext = attrs[5], lNext = attrs[6];
 
   CacheViews v = makeCacheViews(b, type, cache);
   Value tid = threadId(b);
@@ -400,7 +402,7 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
               Value sum = cF32(wb, 0.0);
               for (int64_t i = 0; i < T / kWarp; ++i) {
                 Value idx = add(wb, laneId, cIndex(wb, i * kWarp));
-                Value p = math::ExpOp::create(
+                Value p = expF(
                     wb, arith::SubFOp::create(wb, s[i], mNew));
                 memref::StoreOp::create(wb, p, scores, ValueRange{r, idx});
                 sum = addF(wb, sum, p);
@@ -408,19 +410,28 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
               sum = warpReduce(wb, sum, [](IRB &x, Value a, Value c2) -> Value {
                 return arith::AddFOp::create(x, a, c2);
               });
+              // The new state goes to separate buffers: lanes of this warp
+              // may still be reading the old one (no write-after-read race).
               ifThen(wb, lt(wb, laneId, cIndex(wb, 1)), [&](IRB &xb) {
-                Value cf = math::ExpOp::create(
+                Value cf = expF(
                     xb, arith::SubFOp::create(xb, mOld, mNew));
                 Value lOld = memref::LoadOp::create(xb, lState, r);
-                memref::StoreOp::create(xb, mNew, mState, r);
+                memref::StoreOp::create(xb, mNew, mNext, r);
                 memref::StoreOp::create(xb, addF(xb, mulF(xb, lOld, cf), sum),
-                                        lState, r);
+                                        lNext, r);
                 memref::StoreOp::create(xb, cf, corr, r);
               });
               scf::YieldOp::create(wb);
             });
         gpu::BarrierOp::create(lb);
 
+        // Publish the new softmax state (read again after two barriers).
+        ifThen(lb, lt(lb, tid, cIndex(lb, R)), [&](IRB &ib) {
+          memref::StoreOp::create(ib, memref::LoadOp::create(ib, mNext, tid),
+                                  mState, tid);
+          memref::StoreOp::create(ib, memref::LoadOp::create(ib, lNext, tid),
+                                  lState, tid);
+        });
         // Phase 3: acc = acc * correction + sum_j p_j v_j, thread = channel.
         SmallVector<Value> next;
         for (int64_t r = 0; r < R; ++r) {
@@ -520,7 +531,7 @@ void buildCombine(OpBuilder &builder, gpu::GPUModuleOp module,
       [&](IRB &ib, Value s, ValueRange a) {
         Value ms = at(ib, s, cIndex(ib, D));
         // Empty splits have max -inf: weight 0 (not exp(nan)).
-        Value w = math::ExpOp::create(ib, arith::SubFOp::create(ib, ms, m));
+        Value w = expF(ib, arith::SubFOp::create(ib, ms, m));
         Value empty = arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ, ms,
                                             cF32(ib, -INFINITY));
         w = arith::SelectOp::create(ib, empty, cF32(ib, 0.0), w);

@@ -21,7 +21,6 @@ Configurations (one module per group of them, to amortise JIT compilation):
 """
 
 import itertools
-import math
 
 import numpy as np
 

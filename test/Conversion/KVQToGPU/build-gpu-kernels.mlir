@@ -1,0 +1,114 @@
+// RUN: kvq-opt %s --split-input-file --kvq-build-gpu-kernels | FileCheck %s
+// RUN: kvq-opt %s --split-input-file --kvq-build-gpu-kernels | FileCheck %s --check-prefix=NOMATH
+
+// The kernels use no math-dialect op (exp and round-to-nearest-even are
+// emitted as arith), so their PTX needs no libdevice.
+// NOMATH: gpu.module @kvq_kernels
+// NOMATH-NOT: math.
+
+// K4 per-channel / V2 per-token, head_dim 64, 8 query heads over 2 KV heads.
+// The IR below is the kernels' structure; docs/gpu.md explains it.
+!cache = !kvq.cache<1x2x256x64xf16,
+    keys = #kvq.scheme<bits = 4, group = 32, window = 32>,
+    values = #kvq.scheme<bits = 2, group = 32, granularity = per_token, window = 32>>
+
+// The module records what was built, for kvq-gpu-aot's manifest.
+// CHECK: module attributes {gpu.container_module, kvq.kernels = [{
+// CHECK-SAME: append = {block = 64 : i64, name = "kvq_append_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1"}
+// CHECK-SAME: cache_bytes = 57664 : i64
+// CHECK-SAME: max_splits = 2 : i64
+// CHECK-SAME: workspace_bytes = 4224 : i64
+
+// The host function is untouched.
+// CHECK-LABEL: func.func @step
+// CHECK: kvq.attend
+
+// CHECK-LABEL: gpu.module @kvq_kernels
+
+// Append: a block per (sequence, KV head), a thread per channel; shared
+// buffers for the token row, codes to pack, and per-token group scales.
+// CHECK-LABEL: gpu.func @kvq_append_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1(
+// CHECK-SAME: %{{.*}}: memref<57664xi8, #gpu.address_space<global>>, %{{.*}}: memref<1x2x1x64xf16, #gpu.address_space<global>>, %{{.*}}: memref<1x2x1x64xf16, #gpu.address_space<global>>, %{{.*}}: i64)
+// CHECK-SAME: workgroup(%{{.*}} : memref<64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64xi32, #gpu.address_space<workgroup>>
+// CHECK-SAME: kernel attributes {known_block_size = array<i32: 64, 1, 1>}
+// CHECK: gpu.block_id x
+// The new token enters the window ring; when a whole group is due it is
+// quantized with the CPU reference's arithmetic.
+// CHECK: gpu.barrier
+// CHECK: scf.if
+// CHECK: arith.divf
+// Round to nearest even: (|x| + 2^23) - 2^23.
+// CHECK: arith.constant 0x4B000000 : f32
+// CHECK: gpu.return
+
+// Attention: grid (splits, sequence x KV head), 128 threads; queries of the
+// whole GQA group, scores and the online-softmax state in shared memory.
+// CHECK-LABEL: gpu.func @kvq_attend_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1(
+// CHECK-SAME: memref<1x8x64xf16, #gpu.address_space<global>>, %{{.*}}: memref<1xi32, #gpu.address_space<global>>, %{{.*}}: i32, %{{.*}}: memref<2x1x8x66xf32, #gpu.address_space<global>>)
+// CHECK-SAME: workgroup(%{{.*}} : memref<4x64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4x128xf32, #gpu.address_space<workgroup>>
+// CHECK-SAME: kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// Typed views of the one cache buffer (docs/storage-format.md).
+// CHECK: memref.view %{{.*}}[%{{.*}}][] : memref<57664xi8, #gpu.address_space<global>> to memref<2x256x8xi32, #gpu.address_space<global>>
+// CHECK: gpu.grid_dim x
+// CHECK: gpu.block_id y
+// Phase 1: each thread reads its token's packed key row 16 bytes at a time.
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<2x256x8xi32, #gpu.address_space<global>>, vector<4xi32>
+// CHECK: arith.shrui
+// CHECK: gpu.barrier
+// Phase 2: per query head, warp-shuffle max and sum of the tile.
+// CHECK: gpu.shuffle xor %{{.*}}, %c16_i32, %c32_i32 : f32
+// CHECK: gpu.shuffle xor %{{.*}}, %c1_i32, %c32_i32
+// exp(s - m): polynomial times 2^n built from exponent bits.
+// CHECK: arith.bitcast %{{.*}} : i32 to f32
+// CHECK: gpu.barrier
+// Phase 3: thread = channel, accumulate p * v over the tile.
+// CHECK: scf.for
+// CHECK: gpu.barrier
+// CHECK: gpu.return
+
+// Combine: a block per (sequence, query head), a thread per channel.
+// CHECK-LABEL: gpu.func @kvq_combine_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1(
+// CHECK-SAME: memref<2x1x8x66xf32, #gpu.address_space<global>>, %{{.*}}: memref<1x8x64xf16, #gpu.address_space<global>>, %{{.*}}: i32)
+// CHECK-SAME: known_block_size = array<i32: 64, 1, 1>
+// CHECK: arith.bitcast %{{.*}} : i32 to f32
+// CHECK: arith.divf
+func.func @step(%q: tensor<1x8x64xf16>, %k: tensor<1x2x1x64xf16>,
+                %v: tensor<1x2x1x64xf16>, %c: !cache) -> tensor<1x8x64xf16> {
+  kvq.append %k, %v into %c : tensor<1x2x1x64xf16>, tensor<1x2x1x64xf16> into !cache
+  %o = kvq.attend %q, %c : tensor<1x8x64xf16>, !cache -> tensor<1x8x64xf16>
+  return %o : tensor<1x8x64xf16>
+}
+
+// -----
+
+// 3-bit codes (10 per word, 7 words per token) are not 16-byte aligned rows:
+// the key row is read word by word; rotated keys transform the queries in
+// shared memory first (butterflies, then the 1/sqrt(64) normalisation).
+!cache = !kvq.cache<1x1x128x64xf32,
+    keys = #kvq.scheme<bits = 3, group = 32, rotation = hadamard>,
+    values = #kvq.scheme<bits = 16>>
+
+// CHECK-LABEL: gpu.func @kvq_attend_b1h1q1c128d64_f32_k3c32r_v16_t4(
+// CHECK: arith.addf
+// CHECK: arith.subf
+// CHECK: arith.constant 1.250000e-01 : f32
+// CHECK-NOT: vector.load
+// CHECK: memref.load %{{.*}} : memref<1x128x7xi32, #gpu.address_space<global>>
+// CHECK-NOT: vector.load
+// CHECK: gpu.return
+func.func @prefill_then_step(%q: tensor<1x1x64xf32>, %k: tensor<1x1x4x64xf32>,
+                             %v: tensor<1x1x4x64xf32>, %c: !cache) -> tensor<1x1x64xf32> {
+  kvq.append %k, %v into %c : tensor<1x1x4x64xf32>, tensor<1x1x4x64xf32> into !cache
+  %o = kvq.attend %q, %c scale 0.5 : tensor<1x1x64xf32>, !cache -> tensor<1x1x64xf32>
+  return %o : tensor<1x1x64xf32>
+}
+
+// -----
+
+// A module with no attention gets no kernels, and says so.
+// CHECK-LABEL: func.func @no_attention
+// CHECK-NOT: gpu.module
+func.func @no_attention() {
+  return
+}
