@@ -154,6 +154,11 @@ def run_timing(lib, c, results):
     flush = torch.empty(256 * 1024 * 1024 // 4, device=dev, dtype=torch.float32)
     out = torch.empty_like(q)
     kvq_us = time_us(lambda: cache.attend(q, out=out), flush)
+    by_splits = {}
+    for s in sorted({1, 4, 16, 64, cfg["max_splits"]}):
+        if s <= cfg["max_splits"]:
+            by_splits[s] = time_us(lambda: cache.attend(q, out=out, splits=s),
+                                   flush, iters=20)
     k = torch.randn(B, H, C, D, device=dev, dtype=torch.float16, generator=g)
     v = torch.randn(B, H, C, D, device=dev, dtype=torch.float16, generator=g)
     q4 = q.half().view(B, Hq, 1, D)
@@ -170,7 +175,8 @@ def run_timing(lib, c, results):
          "sdpa_fp16_us": sdpa_us, "speedup_vs_sdpa": sdpa_us / kvq_us,
          "kvq_bytes": bytes_kvq, "kvq_GBps": bytes_kvq / kvq_us / 1e3,
          "sdpa_GBps": bytes_sdpa / sdpa_us / 1e3, "splits": cache.splits(),
-         "append_us": append_us, "fill_s": fill_s}
+         "append_us": append_us, "fill_s": fill_s,
+         "kvq_us_by_splits": by_splits}
     cache.close()
     results.append(r)
     print(json.dumps(r), flush=True)
