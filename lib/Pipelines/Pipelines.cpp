@@ -1,10 +1,11 @@
-//===- LowerToCPU.cpp - the kvq-lower-to-cpu pipeline ----------------------===//
+//===- Pipelines.cpp - kvq-lower-to-cpu and kvq-lower-to-nvvm ---------------===//
 #include "kvq/Conversion/Passes.h"
 #include "kvq/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Pipelines/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
@@ -55,7 +56,27 @@ void ::kvq::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
+void ::kvq::buildLowerToNVVMPipeline(OpPassManager &pm,
+                                     const LowerToNVVMOptions &options) {
+  mlir::kvq::BuildGPUKernelsOptions build;
+  build.maxSplits = options.maxSplits;
+  build.kernelsOnly = true;
+  pm.addPass(mlir::kvq::createBuildGPUKernels(build));
+  gpu::GPUToNVVMPipelineOptions nvvm;
+  nvvm.cubinChip = options.chip;
+  nvvm.cubinFeatures = options.features;
+  nvvm.cubinFormat = options.format;
+  nvvm.kernelUseBarePtrCallConv = true;
+  nvvm.optLevel = 3;
+  gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
+}
+
 void ::kvq::registerKVQPipelines() {
+  PassPipelineRegistration<::kvq::LowerToNVVMOptions>(
+      "kvq-lower-to-nvvm",
+      "Build the fused GPU decode kernels of the module's caches and lower "
+      "them through NVVM to PTX or a cubin (docs/gpu.md)",
+      ::kvq::buildLowerToNVVMPipeline);
   PassPipelineRegistration<::kvq::LowerToCPUOptions>(
       "kvq-lower-to-cpu",
       "Lower kvq ops and everything around them to the LLVM dialect for the "
