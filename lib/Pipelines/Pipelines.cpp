@@ -5,7 +5,9 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
@@ -60,8 +62,22 @@ void ::kvq::buildLowerToNVVMPipeline(OpPassManager &pm,
                                      const LowerToNVVMOptions &options) {
   mlir::kvq::BuildGPUKernelsOptions build;
   build.maxSplits = options.maxSplits;
-  build.kernelsOnly = true;
+  build.kernelsOnly = options.kernelsOnly;
   pm.addPass(mlir::kvq::createBuildGPUKernels(build));
+  if (!options.kernelsOnly) {
+    pm.addPass(mlir::kvq::createConvertKVQToGPULaunches());
+    pm.addPass(createCanonicalizerPass());
+    bufferization::OneShotBufferizePassOptions bufferize;
+    bufferize.bufferizeFunctionBoundaries = true;
+    bufferize.functionBoundaryTypeConversion =
+        bufferization::LayoutMapOption::IdentityLayoutMap;
+    pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+    pm.addPass(createConvertLinalgToLoopsPass());
+    pm.addPass(memref::createExpandStridedMetadataPass());
+    pm.addPass(createLowerAffinePass());
+    // gpu-to-llvm lowers memory operations in their async form only.
+    pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  }
   gpu::GPUToNVVMPipelineOptions nvvm;
   nvvm.cubinChip = options.chip;
   nvvm.cubinFeatures = options.features;

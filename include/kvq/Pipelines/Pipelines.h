@@ -44,11 +44,18 @@ struct LowerToNVVMOptions
   Option<int64_t> maxSplits{*this, "max-splits",
                             llvm::cl::desc("Largest split-K count (0: auto)"),
                             llvm::cl::init(0)};
+  Option<bool> kernelsOnly{
+      *this, "kernels-only",
+      llvm::cl::desc("Compile the kernel library only (drop host code)"),
+      llvm::cl::init(false)};
 };
 
 /// kvq-lower-to-nvvm: builds the fused decode kernels of every kvq.attend
-/// configuration (kvq-build-gpu-kernels, kernels only) and lowers them
-/// through NVVM to a gpu.binary holding PTX or a cubin for `chip`.
+/// configuration (kvq-build-gpu-kernels), rewrites host-side kvq ops into
+/// device buffers, copies and launches (kvq-convert-to-gpu-launches),
+/// bufferizes the host code, and lowers everything through NVVM: the
+/// kernels to a gpu.binary (PTX or a cubin for `chip`), the host to LLVM
+/// calling the mgpu* functions of kvq's runtime.
 void buildLowerToNVVMPipeline(mlir::OpPassManager &pm,
                               const LowerToNVVMOptions &options);
 
