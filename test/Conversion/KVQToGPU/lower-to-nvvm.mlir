@@ -1,14 +1,28 @@
-// kvq-lower-to-nvvm: kernels -> NVVM -> PTX (default) or a cubin.
-// RUN: kvq-opt %s --kvq-lower-to-nvvm | FileCheck %s
-// RUN: kvq-opt %s --kvq-lower-to-nvvm="chip=sm_90 features=+ptx80 max-splits=4" | FileCheck %s --check-prefix=SPLITS
+// kvq-lower-to-nvvm: kernels -> NVVM -> PTX (default) or a cubin; host code
+// -> LLVM with gpu.launch_func and mgpu* runtime calls.
+// RUN: kvq-opt %s --kvq-lower-to-nvvm | FileCheck %s --check-prefix=HOST
+// RUN: kvq-opt %s --kvq-lower-to-nvvm=kernels-only | FileCheck %s
+// RUN: kvq-opt %s --kvq-lower-to-nvvm="chip=sm_90 features=+ptx80 max-splits=4 kernels-only" | FileCheck %s --check-prefix=SPLITS
 // RUN: %if ptxas %{ kvq-opt %s --kvq-lower-to-nvvm="format=bin" | FileCheck %s --check-prefix=CUBIN %}
 
 !cache = !kvq.cache<1x2x256x64xf16,
     keys = #kvq.scheme<bits = 4, group = 32, window = 32>,
     values = #kvq.scheme<bits = 2, group = 32, granularity = per_token, window = 32>>
 
-// The kernel library is all that remains: host functions are not lowered
-// (docs/gpu.md, Limits); the binary embeds PTX with the three entry points.
+// Host: the cache argument is a device pointer; new tokens and queries are
+// copied to the device, the kernels launched, the output copied back.
+// HOST-LABEL: llvm.func @step(
+// HOST: llvm.call @mgpuMemAlloc
+// HOST: llvm.call @mgpuMemcpy
+// HOST: gpu.launch_func <%{{.*}} : !llvm.ptr> @kvq_kernels::@kvq_append_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1
+// HOST: llvm.call @kvqDeviceSMCount()
+// HOST: gpu.launch_func <%{{.*}} : !llvm.ptr> @kvq_kernels::@kvq_attend_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1
+// HOST: gpu.launch_func <%{{.*}} : !llvm.ptr> @kvq_kernels::@kvq_combine_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1
+// HOST: llvm.call @mgpuMemFree
+// HOST: gpu.binary @kvq_kernels
+
+// kernels-only: the kernel library alone; the binary embeds PTX with the
+// three entry points.
 // CHECK-NOT: func.func
 // CHECK: gpu.binary @kvq_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">
 // CHECK-SAME: assembly = "
