@@ -33,12 +33,16 @@ void ::kvq::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(bufferization::createBufferDeallocationSimplificationPass());
   pm.addPass(bufferization::createLowerDeallocationsPass());
+  // Function results that alias arguments are cloned by the deallocation
+  // passes: lower the clones to alloc + copy.
+  pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
 
   pm.addPass(createConvertLinalgToLoopsPass());
-  pm.addPass(createLowerAffinePass());
   pm.addPass(memref::createExpandStridedMetadataPass());
+  // After expand-strided-metadata, which computes offsets with affine.apply.
+  pm.addPass(createLowerAffinePass());
   // bf16 conversions as integer arithmetic: no soft-float runtime needed.
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
