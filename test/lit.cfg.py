@@ -40,6 +40,8 @@ tool_dirs = [config.kvq_tools_dir, config.llvm_tools_dir]
 tools = [
     "kvq-opt",
     "kvq-run",
+    "kvq-import",
+    "kvq-generate",
     "not",
     "count",
     # Stock upstream mlir-opt, to prove the plugin loads into it.

@@ -35,6 +35,7 @@
 
 #include <cmath>
 #include <functional>
+#include <set>
 #include <variant>
 
 namespace mlir::kvq {
@@ -1070,13 +1071,24 @@ Projection findProjection(Value start, int64_t rows, int64_t headDim) {
       continue; // never past a projection
     }
     if (linalgOp && linalgOp.getNumReductionLoops() == 0) {
-      bool fedByReduction = false;
-      for (OpOperand *input : linalgOp.getDpsInputOperands())
-        if (auto r = input->get().getDefiningOp<linalg::LinalgOp>())
-          fedByReduction |= r.getNumReductionLoops() > 0;
+      // An RMSNorm over heads: out = f(x, reduce_d(g(x)), gain[d]) with x
+      // [..., heads, D] and gain a [D] weight indexed by the channel loop.
+      bool normOfInput = false;
+      for (OpOperand *input : linalgOp.getDpsInputOperands()) {
+        auto r = input->get().getDefiningOp<linalg::LinalgOp>();
+        if (!r || r.getNumReductionLoops() != 1 || r.getNumDpsInputs() != 1)
+          continue;
+        Value reduced = r.getDpsInputOperand(0)->get();
+        SmallVector<int64_t> shape = staticShape(reduced);
+        if (shape.size() >= 2 && shape.back() == headDim &&
+            llvm::any_of(linalgOp.getDpsInputOperands(), [&](OpOperand *o) {
+              return o->get() == reduced;
+            }))
+          normOfInput = true;
+      }
       for (OpOperand *input : linalgOp.getDpsInputOperands()) {
         SmallVector<int64_t> shape = staticShape(input->get());
-        if (fedByReduction && shape.size() == 1 && shape[0] == headDim &&
+        if (normOfInput && shape.size() == 1 && shape[0] == headDim &&
             isWeight(input->get()) && !llvm::is_contained(norms, input->get()))
           norms.push_back(input->get());
       }
@@ -1103,6 +1115,7 @@ struct RaiseAttentionPass
                                StringRef granularity, bool symmetric,
                                StringRef rotation, int64_t headDim);
   void runOnFunction(func::FuncOp func, SymbolTableCollection &symbols);
+  std::set<std::string> clampNoted;
   void runOnOperation() override;
 };
 } // namespace
@@ -1155,9 +1168,9 @@ RaiseAttentionPass::scheme(Operation *anchor, StringRef which, unsigned bits,
                                << rotation << "'",
            failure();
   if (*g == Granularity::PerToken && group > headDim) {
-    anchor->emitRemark() << "kvq-raise-attention: " << which
-                         << " group " << group
-                         << " clamped to head_dim " << headDim;
+    if (clampNoted.insert(which.str()).second)
+      anchor->emitRemark() << "kvq-raise-attention: " << which << " group "
+                           << group << " clamped to head_dim " << headDim;
     group = headDim;
   }
   auto emit = [&]() {
@@ -1449,10 +1462,8 @@ void RaiseAttentionPass::runOnFunction(func::FuncOp func,
   while (changed) {
     changed = false;
     SmallVector<Operation *> ops;
-    func.walk([&](Operation *op) {
-      if (op != func)
-        ops.push_back(op);
-    });
+    for (Operation &op : entry)
+      ops.push_back(&op);
     for (Operation *op : llvm::reverse(ops))
       if (isOpTriviallyDead(op)) {
         op->erase();
