@@ -99,7 +99,8 @@ llvm::Error kvq::detail::readLlama2C(Checkpoint &ckpt) {
                                ", n_kv_heads " + llvm::Twine(h[4]) +
                                ", vocab_size " + llvm::Twine(h[5]) +
                                ", seq_len " + llvm::Twine(h[6]) + "): " +
-                               llvm::toString(std::move(e)));
+                               StringRef(llvm::toString(std::move(e)))
+                                   .drop_front(path.size() + 2));
 
   // The tensor directory, in file order.
   uint64_t L = c.numLayers, dim = c.dim, hid = c.hiddenDim, V = c.vocabSize;
