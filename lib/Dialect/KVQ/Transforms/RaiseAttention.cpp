@@ -899,9 +899,11 @@ Result<Attention> matchAttention(CacheUpdate &key, CacheUpdate &value) {
   // like queries (head h <-> KV head h / group, same channels).
   SmallVector<ChainPoint> qChain =
       chainBack(qOperand->get(), scores.getMatchingIndexingMap(qOperand));
+  // Of the views that read like queries, take the one farthest from the
+  // contraction: constant scalings on the way fold into the attend scale.
   std::optional<ChainPoint> q;
   AffineExpr qHead;
-  for (const ChainPoint &p : qChain) {
+  for (const ChainPoint &p : llvm::reverse(qChain)) {
     SmallVector<int64_t> shape = staticShape(p.value);
     if (shape.size() != 3 || shape[0] != a.batch || shape[2] != a.headDim ||
         shape[1] % a.kvHeads != 0)
@@ -1264,8 +1266,8 @@ void RaiseAttentionPass::runOnFunction(func::FuncOp func,
           k.contraction == std::get<Softmax>(sm).scores)
         key = &k;
     if (!key) {
-      reasons[&v] = "the scores behind its softmax do not read a key cache "
-                    "argument updated in this function";
+      reasons[&v] = "the scores behind its softmax do not come from a "
+                    "raisable key cache";
       continue;
     }
     Result<Attention> m = matchAttention(*key, v);
@@ -1420,7 +1422,23 @@ void RaiseAttentionPass::runOnFunction(func::FuncOp func,
     auto resultType = cast<RankedTensorType>(result.getType());
     Value replacement;
     AffineMap idMap = AffineMap::getMultiDimIdentityMap(resultType.getRank(), ctx);
-    if (resultType == qType && a.outputToAttend == idMap) {
+    // A row-major split of [B, H, D] (GQA by reshape) is an expand_shape.
+    std::optional<SmallVector<ReassociationIndices>> split;
+    if (resultType.getRank() > qType.getRank() &&
+        resultType.getElementType() == qType.getElementType())
+      split = getReassociationIndicesForReshape(qType, resultType);
+    if (split) {
+      auto expand = tensor::ExpandShapeOp::create(b, loc, resultType, attended,
+                                                  *split);
+      std::optional<View> view = asView(expand);
+      if (view && simplifyAffineMap(view->map) ==
+                      simplifyAffineMap(a.outputToAttend))
+        replacement = expand;
+      else
+        expand->erase();
+    }
+    if (replacement) {
+    } else if (resultType == qType && a.outputToAttend == idMap) {
       replacement = attended;
     } else {
       Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(),
