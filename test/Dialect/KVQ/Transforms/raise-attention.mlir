@@ -5,8 +5,10 @@
 // output and the updated caches. 4 query heads, head_dim 4.
 // RUN: kvq-opt %s --split-input-file --kvq-raise-attention -verify-diagnostics | FileCheck %s
 // RUN: kvq-opt %s --split-input-file --kvq-raise-attention="key-bits=4 value-bits=2 key-group=16 value-group=4 window=0 key-rotation=hadamard" -verify-diagnostics | FileCheck %s --check-prefix=QUANT
+// QUANT-DAG: #[[K:.*]] = #kvq.scheme<bits = 4, group = 16, rotation = hadamard>
+// QUANT-DAG: #[[V:.*]] = #kvq.scheme<bits = 2, group = 4, granularity = per_token>
 // QUANT-LABEL: func.func @gqa_expand
-// QUANT-SAME: !kvq.cache<1x2x16x4xf32, keys = #kvq.scheme<bits = 4, group = 16, rotation = hadamard>, values = #kvq.scheme<bits = 2, group = 4, granularity = per_token>>
+// QUANT-SAME: !kvq.cache<1x2x16x4xf32, keys = #[[K]], values = #[[V]]>
 // QUANT: kvq.attend
 
 // GQA by head expansion (linalg.broadcast + collapse_shape), scale and
@@ -309,7 +311,7 @@ func.func @scale_on_q(%x: tensor<8xf32>, %pos: index, %wq: tensor<16x8xf32>, %wk
 // CHECK: %[[OK:.*]] = arith.cmpi eq, %[[LEN]], %arg1 : index
 // CHECK: cf.assert %[[OK]], "kvq: decode position differs
 // CHECK: kvq.append %{{.*}}, %{{.*}} into %[[C]] : tensor<1x2x1x4xf32>, tensor<1x2x1x4xf32> into
-// CHECK: kvq.attend %{{.*}}, %[[C]] scale 5.000000e-01 : tensor<1x4x4xf32>, !kvq.cache<1x2x16x4xf32, keys = #b16, values = #b16> -> tensor<1x2x2x4xf32>
+// CHECK: kvq.attend %{{.*}}, %[[C]] scale 5.000000e-01 : tensor<1x4x4xf32>, !kvq.cache<1x2x16x4xf32, keys = #b16, values = #b16> -> tensor<1x4x4xf32>
 // CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2], [3]] output_shape [1, 2, 2, 4] : tensor<1x4x4xf32> into tensor<1x2x2x4xf32>
 func.func @gqa_reshape(%x: tensor<8xf32>, %pos: index, %wq: tensor<16x8xf32>, %wk: tensor<8x8xf32>, %wv: tensor<8x8xf32>, %kc: tensor<1x2x16x4xf32>, %vc: tensor<1x2x16x4xf32>)
     -> (tensor<1x2x2x4xf32>, tensor<1x2x16x4xf32>, tensor<1x2x16x4xf32>) {
@@ -396,7 +398,7 @@ func.func @gqa_reshape(%x: tensor<8xf32>, %pos: index, %wq: tensor<16x8xf32>, %w
 // CHECK: %[[OK:.*]] = arith.cmpi eq, %[[LEN]], %arg1 : index
 // CHECK: cf.assert %[[OK]], "kvq: decode position differs
 // CHECK: kvq.append %{{.*}}, %{{.*}} into %[[C]] : tensor<1x2x1x4xf32>, tensor<1x2x1x4xf32> into
-// CHECK: kvq.attend %{{.*}}, %[[C]] scale 5.000000e-01 : tensor<1x4x4xf32>, !kvq.cache<1x2x16x4xf32, keys = #b16, values = #b16> -> tensor<1x2x2x4xf32>
+// CHECK: kvq.attend %{{.*}}, %[[C]] scale 5.000000e-01 : tensor<1x4x4xf32>, !kvq.cache<1x2x16x4xf32, keys = #b16, values = #b16> -> tensor<1x4x4xf32>
 // CHECK: tensor.expand_shape
 func.func @gqa_reshape_transposed_k(%x: tensor<8xf32>, %pos: index, %wq: tensor<16x8xf32>, %wk: tensor<8x8xf32>, %wv: tensor<8x8xf32>, %kc: tensor<1x2x16x4xf32>, %vc: tensor<1x2x16x4xf32>)
     -> (tensor<1x2x2x4xf32>, tensor<1x2x16x4xf32>, tensor<1x2x16x4xf32>) {
