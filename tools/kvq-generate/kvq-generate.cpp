@@ -465,6 +465,7 @@ int main(int argc, char **argv) {
   std::vector<int64_t> generated;
   int64_t token = prompt[0];
   auto start = std::chrono::steady_clock::now();
+  auto lastProgress = start - std::chrono::seconds(1);
   for (int64_t pos = 0; pos < positions; ++pos) {
     if (pos < int64_t(prompt.size()))
       token = prompt[pos];
@@ -497,7 +498,11 @@ int main(int argc, char **argv) {
                      << " token " << best << " logprob "
                      << llvm::format("%.6f", logprob) << "\n";
     }
-    if (showProgress) {
+    auto now = std::chrono::steady_clock::now();
+    if (showProgress &&
+        (pos + 1 == positions ||
+         std::chrono::duration<double>(now - lastProgress).count() > 0.1)) {
+      lastProgress = now;
       double seconds = std::chrono::duration<double>(
                            std::chrono::steady_clock::now() - start)
                            .count();

@@ -1208,6 +1208,13 @@ void RaiseAttentionPass::runOnFunction(func::FuncOp func,
   });
   if (updates.empty())
     return;
+  if (!func.getBody().hasOneBlock()) {
+    func.emitRemark() << "kvq-raise-attention: not raised: @"
+                      << func.getSymName()
+                      << " has more than one block (only straight-line "
+                         "decode steps are raised)";
+    return;
+  }
 
   for (CacheUpdate &u : updates) {
     tensor::InsertSliceOp insert = u.insert;

@@ -1444,3 +1444,17 @@ func.func @caller(%x: tensor<8xf32>, %pos: index, %wq: tensor<16x8xf32>, %wk: te
   %o, %k, %v = func.call @called(%x, %pos, %wq, %wk, %wv, %kc, %vc) : (tensor<8xf32>, index, tensor<16x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>, tensor<1x2x16x4xf32>, tensor<1x2x16x4xf32>) -> (tensor<1x4x4xf32>, tensor<1x2x16x4xf32>, tensor<1x2x16x4xf32>)
   return %o : tensor<1x4x4xf32>
 }
+
+// -----
+
+// A decode step with control flow is not raised.
+// CHECK-LABEL: func.func @two_blocks
+// CHECK-NOT: kvq.
+// CHECK: return
+// expected-remark @below {{has more than one block}}
+func.func @two_blocks(%k: tensor<1x2x1x4xf32>, %pos: index, %kc: tensor<1x2x16x4xf32>) -> tensor<1x2x16x4xf32> {
+  %kc2 = tensor.insert_slice %k into %kc[0, 0, %pos, 0] [1, 2, 1, 4] [1, 1, 1, 1] : tensor<1x2x1x4xf32> into tensor<1x2x16x4xf32>
+  cf.br ^bb1
+^bb1:
+  return %kc2 : tensor<1x2x16x4xf32>
+}
