@@ -41,6 +41,8 @@ tools = [
     "kvq-opt",
     "kvq-run",
     "kvq-gpu-aot",
+    "kvq-import",
+    "kvq-generate",
     "not",
     "count",
     # Stock upstream mlir-opt, to prove the plugin loads into it.
