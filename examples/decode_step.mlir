@@ -14,8 +14,3 @@ func.func @decode_step(%q: tensor<1x32x128xf16>, %k: tensor<1x8x1x128xf16>,
       : tensor<1x32x128xf16>, !cache -> tensor<1x32x128xf16>
   return %out : tensor<1x32x128xf16>
 }
-
-func.func @make_cache() -> !cache {
-  %c = kvq.cache_create {layer = 0 : i64} : !cache
-  return %c : !cache
-}

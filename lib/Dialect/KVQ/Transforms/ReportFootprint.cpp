@@ -2,6 +2,7 @@
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
 #include "kvq/Dialect/KVQ/Transforms/Passes.h"
 
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -30,6 +31,18 @@ static llvm::json::Object describeTensor(const ::kvq::TensorLayout &t) {
   return o;
 }
 
+/// The layer of a cache: its cache_create's attribute, else the layer of a
+/// kvq.bind_projections on it.
+static std::optional<int64_t> cacheLayer(Value cache) {
+  if (auto create = cache.getDefiningOp<CacheCreateOp>())
+    if (create.getLayer())
+      return int64_t(*create.getLayer());
+  for (Operation *user : cache.getUsers())
+    if (auto bind = dyn_cast<BindProjectionsOp>(user))
+      return bind.getLayerAttr().getInt();
+  return std::nullopt;
+}
+
 namespace {
 struct ReportFootprintPass
     : public mlir::kvq::impl::KVQReportFootprintBase<ReportFootprintPass> {
@@ -39,8 +52,10 @@ struct ReportFootprintPass
     ModuleOp module = getOperation();
     llvm::json::Array caches;
     int64_t total = 0, totalFp16 = 0;
-    module.walk([&](CacheCreateOp op) {
-      CacheType type = op.getCache().getType();
+    // Every cache the module creates, and every cache a function receives
+    // (e.g. decode steps after kvq-raise-attention).
+    auto describe = [&](Value cache, Operation *where) {
+      CacheType type = cast<CacheType>(cache.getType());
       ::kvq::CacheLayout layout = getCacheLayout(type);
       // The same cache with both tensors unquantized, for comparison.
       ::kvq::CacheDesc fp16 = layout.desc;
@@ -49,21 +64,33 @@ struct ReportFootprintPass
       total += layout.totalBytes;
       totalFp16 += fp16Bytes;
 
-      std::string layer =
-          op.getLayer() ? llvm::formatv(" (layer {0})", *op.getLayer()).str()
-                        : std::string();
-      op.emitRemark() << "kvq cache" << layer << ": " << layout.summary()
-                      << llvm::formatv("; {0:f2}x smaller than fp16",
-                                       double(fp16Bytes) / layout.totalBytes);
+      std::optional<int64_t> layer = cacheLayer(cache);
+      std::string name =
+          layer ? llvm::formatv(" (layer {0})", *layer).str() : std::string();
+      where->emitRemark() << "kvq cache" << name << ": " << layout.summary()
+                          << llvm::formatv("; {0:f2}x smaller than fp16",
+                                           double(fp16Bytes) /
+                                               layout.totalBytes);
       llvm::json::Object entry;
-      if (op.getLayer())
-        entry["layer"] = *op.getLayer();
+      if (layer)
+        entry["layer"] = *layer;
       entry["total_bytes"] = layout.totalBytes;
       entry["fp16_bytes"] = fp16Bytes;
       entry["bytes_per_token"] = layout.bytesPerToken();
       entry["keys"] = describeTensor(layout.keys);
       entry["values"] = describeTensor(layout.values);
       caches.push_back(std::move(entry));
+    };
+    module.walk([&](Operation *op) {
+      if (auto create = dyn_cast<CacheCreateOp>(op))
+        return describe(create.getCache(), op);
+      if (auto func = dyn_cast<FunctionOpInterface>(op)) {
+        if (func.isExternal())
+          return;
+        for (BlockArgument arg : func.getArguments())
+          if (isa<CacheType>(arg.getType()))
+            describe(arg, op);
+      }
     });
     if (!caches.empty())
       module.emitRemark() << llvm::formatv(

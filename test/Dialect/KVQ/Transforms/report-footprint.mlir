@@ -17,7 +17,10 @@
 
 // CHECK: remark: kvq cache (layer 0): 2816 bytes; keys 5.000 bits/elem, values 6.000 bits/elem, 43.0 bytes/token/sequence; 1.48x smaller than fp16
 // CHECK: remark: kvq cache (layer 1): 2816 bytes
-// CHECK: remark: kvq: 2 cache(s), 5632 bytes in all (1.48x smaller than fp16)
+// A cache a function receives (a decode step after kvq-raise-attention),
+// named by the layer of its kvq.bind_projections.
+// CHECK: remark: kvq cache (layer 2): 2816 bytes
+// CHECK: remark: kvq: 3 cache(s), 8448 bytes in all (1.48x smaller than fp16)
 
 // JSON:      "caches": [
 // JSON:          "bytes_per_token": 43,
@@ -38,8 +41,8 @@
 // JSON-NEXT:       "scales_bytes": 256,
 // JSON-NEXT:       "window_bytes": 32,
 // JSON-NEXT:       "zeros_bytes": 256
-// JSON:      "fp16_bytes": 8320,
-// JSON-NEXT: "total_bytes": 5632
+// JSON:      "fp16_bytes": 12480,
+// JSON-NEXT: "total_bytes": 8448
 
 // The pass only reports: the IR is unchanged.
 // IR-LABEL: func.func @two_layers
@@ -48,5 +51,10 @@
 func.func @two_layers() {
   %c0 = kvq.cache_create {layer = 0 : i64} : !cache
   %c1 = kvq.cache_create {layer = 1 : i64} : !cache
+  return
+}
+
+func.func @decode_step(%c: !cache, %w: tensor<16x64xf32>) {
+  kvq.bind_projections %c layer 2 keys(%w : tensor<16x64xf32>) values(%w : tensor<16x64xf32>) : !cache
   return
 }

@@ -7,8 +7,9 @@ include "mlir/Pass/PassBase.td"
 def KVQReportFootprint : Pass<"kvq-report-footprint", "ModuleOp"> {
   let summary = "Report the storage layout and memory footprint of every cache";
   let description = [{
-    For every `kvq.cache_create` in the module, computes the byte layout of
-    the cache buffer (docs/storage-format.md) and reports, as a remark on the
+    For every cache in the module (each `kvq.cache_create`, and each
+    `!kvq.cache` argument of a function, as decode steps take them after
+    `kvq-raise-attention`), computes the byte layout of the cache buffer (docs/storage-format.md) and reports, as a remark on the
     op: total bytes, stored bits per key and per value element (codes plus
     scale and zero-point bytes, amortised over their group), and bytes per
     token and sequence. A final remark on the module sums all caches and
