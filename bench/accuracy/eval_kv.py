@@ -55,6 +55,12 @@ FIXED = {
     "K2V2": (2, 2, "none"),
     "K4V2-rot": (4, 2, "hadamard"),
     "K2V2-rot": (2, 2, "hadamard"),
+    # Not asked for by the issue: one tensor quantized, the other 16-bit, to
+    # see which tensor's error dominates.
+    "K4V16": (4, 16, "none"),
+    "K2V16": (2, 16, "none"),
+    "K16V4": (16, 4, "none"),
+    "K16V2": (16, 2, "none"),
 }
 # Allocation policies of kvq-assign-bits (issue 5), at the budgets of K4V2 and
 # K2V2, per layer and per KV head.

@@ -295,7 +295,7 @@ static LogicalResult applyLayerBits(func::FuncOp func) {
       return failure();
     func.getArgument(i).setType(retyped);
   }
-  SmallVector<Type> inputs(func.getArgumentTypes());
+  SmallVector<Type> inputs(func.getBody().getArgumentTypes());
   func.setType(FunctionType::get(ctx, inputs, func.getResultTypes()));
   return success();
 }
