@@ -41,6 +41,7 @@ tools = [
     "kvq-opt",
     "kvq-run",
     "kvq-gpu-aot",
+    "kvq-alloc",
     "not",
     "count",
     # Stock upstream mlir-opt, to prove the plugin loads into it.
