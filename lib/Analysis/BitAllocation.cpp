@@ -7,12 +7,20 @@
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <limits>
 #include <numeric>
 
 using namespace kvq;
 using llvm::formatv;
+
+/// A double as printf's %g (4.0 -> "4", 1.58 -> "1.58").
+static std::string g(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
+}
 
 std::optional<Policy> kvq::parsePolicy(llvm::StringRef name) {
   return llvm::StringSwitch<std::optional<Policy>>(name)
@@ -149,7 +157,7 @@ static llvm::Error infeasible(const AllocProblem &p) {
       llvm::inconvertibleErrorCode(),
       formatv("budget {0} bits/element is below the narrowest candidate "
               "({1} bits/element with {2} accounting)",
-              p.budget, least / p.totalElements(),
+              g(p.budget), g(least / p.totalElements()),
               accountingName(p.accounting)));
 }
 
@@ -340,8 +348,8 @@ static llvm::Expected<AllocResult> allocateFixed(const AllocProblem &p) {
   if (r.overBudget)
     r.notes.push_back(formatv("fixed widths K{0}/V{1} use {2:f4} bits/element, "
                               "over the budget of {3}",
-                              p.fixedKeyBits, p.fixedValueBits, r.averageBits,
-                              p.budget)
+                              g(p.fixedKeyBits), g(p.fixedValueBits),
+                              r.averageBits, g(p.budget))
                           .str());
   return r;
 }
