@@ -615,6 +615,10 @@ LogicalResult AssignBitsPass::measure(ModuleOp module,
   ::kvq::NormOptions opts;
   opts.frobenius = kind == ::kvq::NormKind::Frobenius;
   opts.spectral = kind == ::kvq::NormKind::Spectral;
+  // Per-head spectral norms cost as much again as the whole-layer ones:
+  // computed only when the allocation is per head (Frobenius per head is
+  // free).
+  opts.perHead = opts.frobenius || granularity == "head";
   std::vector<::kvq::MatrixNorms> norms =
       ::kvq::computeNormsParallel(views, opts, threads);
   for (size_t j = 0; j < norms.size(); ++j) {
