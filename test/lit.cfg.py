@@ -41,6 +41,8 @@ tools = [
     "kvq-opt",
     "kvq-run",
     "kvq-gpu-aot",
+    "kvq-import",
+    "kvq-generate",
     "kvq-alloc",
     "not",
     "count",

@@ -171,6 +171,40 @@ def main():
         print(f"case{i} {c['name']}: {m['name']}", flush=True)
     with open(os.path.join(args.out, "cases.json"), "w") as f:
         json.dump(cases, f, indent=1)
+    if not args.quick:
+        prepare_host_path(args, rng)
+
+
+def prepare_host_path(args, rng):
+    """The host-side lowering end to end: bench/gpu/host/decode.mlir compiled
+    by kvq-lower-to-nvvm into one x86-64 object (host code + embedded cubin),
+    plus the CPU reference outputs of the same module."""
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "host",
+                       "decode.mlir")
+    d = os.path.join(args.out, "host")
+    os.makedirs(d, exist_ok=True)
+    llvm = "/usr/lib/llvm-22/bin"
+    subprocess.run([os.path.join(args.build, "bin", "kvq-opt"), src,
+                    "--kvq-lower-to-nvvm=format=bin", "-o",
+                    os.path.join(d, "decode.llvm.mlir")], check=True)
+    subprocess.run([os.path.join(llvm, "mlir-translate"), "--mlir-to-llvmir",
+                    os.path.join(d, "decode.llvm.mlir"), "-o",
+                    os.path.join(d, "decode.ll")], check=True)
+    subprocess.run([os.path.join(llvm, "clang"), "-c", "-O2", "-fPIC",
+                    "-Wno-override-module", os.path.join(d, "decode.ll"),
+                    "-o", os.path.join(d, "decode.o")], check=True)
+    k = rng.standard_normal((1, 2, 100, 64)).astype(np.float16)
+    v = rng.standard_normal((1, 2, 100, 64)).astype(np.float16)
+    q = rng.standard_normal((1, 8, 64)).astype(np.float16)
+    for n, a in (("k", k), ("v", v), ("q", q)):
+        np.save(os.path.join(d, n + ".npy"), a)
+    subprocess.run([os.path.join(args.build, "bin", "kvq-run"), src,
+                    "--entry=decode"] +
+                   [f"--input={os.path.join(d, n + '.npy')}" for n in "kvq"] +
+                   [f"--output={os.path.join(d, 'expected_out.npy')}",
+                    f"--output={os.path.join(d, 'expected_storage.npy')}"],
+                   check=True)
+    print("host path: decode.o + CPU reference", flush=True)
 
 
 if __name__ == "__main__":

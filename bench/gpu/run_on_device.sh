@@ -7,9 +7,14 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT="${OUT:-/tmp/kvq-out}"
 mkdir -p "$OUT"
-g++ -O2 -std=c++17 -shared -fPIC -Iinclude lib/Runtime/CUDA/Runtime.cpp \
-    -o /tmp/libkvq_runtime.so -ldl || exit 1
+RUNTIME="lib/Runtime/CUDA/Driver.cpp lib/Runtime/CUDA/MgpuWrappers.cpp lib/Runtime/CUDA/Runtime.cpp"
+g++ -O2 -std=c++17 -shared -fPIC -Iinclude $RUNTIME -o /tmp/libkvq_runtime.so -ldl || exit 1
+# The host-lowered module (compiled here by kvq-lower-to-nvvm) + the runtime.
+g++ -O2 -std=c++17 -shared -fPIC -Iinclude $RUNTIME .device/gpu/host/decode.o \
+    -o /tmp/libkvq_host_decode.so -ldl || exit 1
 export KVQ_RUNTIME=/tmp/libkvq_runtime.so PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+python3 bench/gpu/host_e2e.py /tmp/libkvq_host_decode.so .device/gpu/host \
+    2>&1 | tee "$OUT/host_e2e.log"
 python3 bench/gpu/harness.py --artifacts .device/gpu --sanitize \
     --out "$OUT/results.json" 2>&1 | tee "$OUT/harness.log"

@@ -66,11 +66,11 @@ class Library:
 
     def __init__(self, manifest, runtime=None):
         self._rt = _load(runtime or _default_runtime())
-        with open(manifest) as f:
-            self.manifest = json.load(f)
         self._handle = ctypes.c_void_p()
         self._check(self._rt.kvq_library_open(manifest.encode(),
                                                ctypes.byref(self._handle)))
+        with open(manifest) as f:
+            self.manifest = json.load(f)
         self.configs = [c["name"] for c in self.manifest["configs"]]
 
     def _check(self, rc):

@@ -73,4 +73,38 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
   ];
 }
 
+def ConvertKVQToGPULaunches
+    : Pass<"kvq-convert-to-gpu-launches", "ModuleOp"> {
+  let summary = "Rewrite host-side kvq ops into device buffers, copies and "
+                "launches of the generated kernels";
+  let description = [{
+    Runs after `kvq-build-gpu-kernels` (which provides `gpu.module
+    @kvq_kernels`) and turns host code into GPU host code that upstream's
+    `gpu-to-llvm` lowers to calls of the `mgpu*` runtime functions, which
+    kvq's runtime (`libkvq_runtime.so`) implements on the CUDA driver API:
+
+    - `!kvq.cache` becomes a device buffer `memref<N x i8>`;
+      `kvq.cache_create` is a `gpu.alloc` and a `gpu.memset` to zero;
+    - `kvq.append` copies the new keys/values to the device, reads the
+      cached length from the header (a `gpu.memcpy` of 8 bytes), checks the
+      capacity (`cf.assert`) and launches `kvq_append_<config>`;
+    - `kvq.attend` copies queries (and lengths) to the device, chooses the
+      split-K count from the SM count (`kvqDeviceSMCount()` in the runtime)
+      and the cached length, launches `kvq_attend_<config>` and
+      `kvq_combine_<config>`, and copies the output back;
+    - `kvq.length` and `kvq.storage` copy the header or the whole buffer back;
+      `kvq.bind_projections` is erased.
+
+    `kvq.quantize`, `kvq.dequantize`, `kvq.pack` and `kvq.unpack` stay on the
+    host (the CPU lowering's patterns). Every operation is synchronous.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::cf::ControlFlowDialect", "::mlir::func::FuncDialect",
+    "::mlir::gpu::GPUDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
 #endif // KVQ_CONVERSION_PASSES_TD

@@ -29,6 +29,36 @@ struct LowerToCPUOptions : public mlir::PassPipelineOptions<LowerToCPUOptions> {
 void buildLowerToCPUPipeline(mlir::OpPassManager &pm,
                              const LowerToCPUOptions &options);
 
+struct LowerToNVVMOptions
+    : public mlir::PassPipelineOptions<LowerToNVVMOptions> {
+  Option<std::string> chip{*this, "chip", llvm::cl::desc("GPU architecture"),
+                           llvm::cl::init("sm_90")};
+  Option<std::string> features{*this, "features",
+                               llvm::cl::desc("PTX features"),
+                               llvm::cl::init("+ptx80")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("Binary format: isa (PTX), bin (cubin, needs ptxas) or "
+                     "fatbin"),
+      llvm::cl::init("isa")};
+  Option<int64_t> maxSplits{*this, "max-splits",
+                            llvm::cl::desc("Largest split-K count (0: auto)"),
+                            llvm::cl::init(0)};
+  Option<bool> kernelsOnly{
+      *this, "kernels-only",
+      llvm::cl::desc("Compile the kernel library only (drop host code)"),
+      llvm::cl::init(false)};
+};
+
+/// kvq-lower-to-nvvm: builds the fused decode kernels of every kvq.attend
+/// configuration (kvq-build-gpu-kernels), rewrites host-side kvq ops into
+/// device buffers, copies and launches (kvq-convert-to-gpu-launches),
+/// bufferizes the host code, and lowers everything through NVVM: the
+/// kernels to a gpu.binary (PTX or a cubin for `chip`), the host to LLVM
+/// calling the mgpu* functions of kvq's runtime.
+void buildLowerToNVVMPipeline(mlir::OpPassManager &pm,
+                              const LowerToNVVMOptions &options);
+
 /// Registers the pipelines above with the global pass registry.
 void registerKVQPipelines();
 

@@ -44,9 +44,28 @@ Attribute globalSpace(MLIRContext *ctx) {
 Attribute sharedSpace(MLIRContext *ctx) {
   return gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
 }
-MemRefType globalBuffer(ArrayRef<int64_t> shape, Type element) {
-  return MemRefType::get(shape, element, MemRefLayoutAttrInterface(),
-                         globalSpace(element.getContext()));
+/// Kernel parameters are plain memrefs (what host code allocates with
+/// gpu.alloc); kernels cast them to the global address space on entry so
+/// that loads and stores are ld.global / st.global.
+MemRefType paramBuffer(ArrayRef<int64_t> shape, Type element) {
+  return MemRefType::get(shape, element);
+}
+
+/// The global-address-space view of every memref argument of `func`.
+SmallVector<Value> globalArguments(IRB &b, gpu::GPUFuncOp func) {
+  SmallVector<Value> args;
+  for (BlockArgument arg : func.getArguments()) {
+    auto type = dyn_cast<MemRefType>(arg.getType());
+    if (!type) {
+      args.push_back(arg);
+      continue;
+    }
+    auto global = MemRefType::get(type.getShape(), type.getElementType(),
+                                  type.getLayout(),
+                                  globalSpace(type.getContext()));
+    args.push_back(memref::MemorySpaceCastOp::create(b, global, arg));
+  }
+  return args;
 }
 MemRefType sharedBuffer(ArrayRef<int64_t> shape, Type element) {
   return MemRefType::get(shape, element, MemRefLayoutAttrInterface(),
@@ -266,17 +285,16 @@ Value valueElement(IRB &b, const TensorViews &v, Value head, Value t, Value d,
 void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
                  const DecodeKernelConfig &c, StringRef name) {
   CacheType type = c.cache;
-  MLIRContext *ctx = builder.getContext();
   int64_t B = type.getBatch(), H = type.getKvHeads(), D = type.getHeadDim();
   int64_t Hq = c.queryHeads, R = Hq / H, T = kAttendBlock;
   int64_t bytes = getCacheLayout(type).totalBytes;
   Type f32 = builder.getF32Type(), elt = type.getElementType();
   SmallVector<Type> params = {
-      globalBuffer({bytes}, builder.getI8Type()),
-      globalBuffer({B, Hq, D}, elt),
-      globalBuffer({B}, builder.getI32Type()),
+      paramBuffer({bytes}, builder.getI8Type()),
+      paramBuffer({B, Hq, D}, elt),
+      paramBuffer({B}, builder.getI32Type()),
       builder.getI32Type(),
-      globalBuffer({c.maxSplits, B, Hq, D + 2}, f32)};
+      paramBuffer({c.maxSplits, B, Hq, D + 2}, f32)};
   SmallVector<Type> shared = {sharedBuffer({R, D}, f32),  // scaled queries
                               sharedBuffer({R, T}, f32),  // scores, then p
                               sharedBuffer({R}, f32),     // running max
@@ -287,9 +305,9 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   gpu::GPUFuncOp func = createKernel(builder, module, name, params, shared, T);
   Block &entry = func.getBody().front();
   IRB b = IRB::atBlockBegin(func.getLoc(), &entry);
-  Value cache = func.getArgument(0), queries = func.getArgument(1),
-        lengths = func.getArgument(2), useLengths = func.getArgument(3),
-        partial = func.getArgument(4);
+  SmallVector<Value> args = globalArguments(b, func);
+  Value cache = args[0], queries = args[1], lengths = args[2],
+        useLengths = args[3], partial = args[4];
   auto attrs = func.getWorkgroupAttributions();
   Value qs = attrs[0], scores = attrs[1], mState = attrs[2], lState = attrs[3],
         corr = attrs[4], mNext = attrs[5], lNext = attrs[6];
@@ -506,14 +524,14 @@ void buildCombine(OpBuilder &builder, gpu::GPUModuleOp module,
   CacheType type = c.cache;
   int64_t B = type.getBatch(), D = type.getHeadDim(), Hq = c.queryHeads;
   Type f32 = builder.getF32Type();
-  SmallVector<Type> params = {globalBuffer({c.maxSplits, B, Hq, D + 2}, f32),
-                              globalBuffer({B, Hq, D}, type.getElementType()),
+  SmallVector<Type> params = {paramBuffer({c.maxSplits, B, Hq, D + 2}, f32),
+                              paramBuffer({B, Hq, D}, type.getElementType()),
                               builder.getI32Type()};
   gpu::GPUFuncOp func = createKernel(builder, module, name, params, {}, D);
   IRB b = IRB::atBlockBegin(func.getLoc(), &func.getBody().front());
-  Value partial = func.getArgument(0), out = func.getArgument(1);
-  Value splits = arith::IndexCastOp::create(b, b.getIndexType(),
-                                            func.getArgument(2));
+  SmallVector<Value> args = globalArguments(b, func);
+  Value partial = args[0], out = args[1];
+  Value splits = arith::IndexCastOp::create(b, b.getIndexType(), args[2]);
   Value d = threadId(b);
   Value row = blockId(b, gpu::Dimension::x); // seq * Hq + hq
   Value seq = arith::DivUIOp::create(b, row, cIndex(b, Hq));
@@ -557,7 +575,6 @@ void appendTensor(IRB &b, CacheType type, const TensorViews &v, Value input,
                   Value row, Value codesBuf, Value scaleBuf, Value zeroBuf) {
   int64_t D = type.getHeadDim();
   SchemeAttr scheme = v.scheme;
-  Type elt = type.getElementType();
   Value d = threadId(b);
   forRange(b, 0, tokens, [&](IRB &tb, Value i) {
     Value t = add(tb, start, i);
@@ -670,32 +687,32 @@ void buildAppend(OpBuilder &builder, gpu::GPUModuleOp module,
   int64_t T = c.appendTokens;
   int64_t bytes = getCacheLayout(type).totalBytes;
   Type f32 = builder.getF32Type(), elt = type.getElementType();
-  SmallVector<Type> params = {globalBuffer({bytes}, builder.getI8Type()),
-                              globalBuffer({B, H, T, D}, elt),
-                              globalBuffer({B, H, T, D}, elt),
+  SmallVector<Type> params = {paramBuffer({bytes}, builder.getI8Type()),
+                              paramBuffer({B, H, T, D}, elt),
+                              paramBuffer({B, H, T, D}, elt),
                               builder.getI64Type()};
   SmallVector<Type> shared = {sharedBuffer({D}, f32),
                               sharedBuffer({D}, builder.getI32Type()),
                               sharedBuffer({D}, f32), sharedBuffer({D}, f32)};
   gpu::GPUFuncOp func = createKernel(builder, module, name, params, shared, D);
   IRB b = IRB::atBlockBegin(func.getLoc(), &func.getBody().front());
-  Value cache = func.getArgument(0);
-  Value start = arith::IndexCastOp::create(b, b.getIndexType(),
-                                           func.getArgument(3));
+  SmallVector<Value> args = globalArguments(b, func);
+  Value cache = args[0];
+  Value start = arith::IndexCastOp::create(b, b.getIndexType(), args[3]);
   auto attrs = func.getWorkgroupAttributions();
   CacheViews v = makeCacheViews(b, type, cache);
   Value head = blockId(b, gpu::Dimension::x);
   Value seq = arith::DivUIOp::create(b, head, cIndex(b, H));
   Value h = arith::RemUIOp::create(b, head, cIndex(b, H));
-  appendTensor(b, type, v.keys, func.getArgument(1), seq, h, head, start, T,
-               attrs[0], attrs[1], attrs[2], attrs[3]);
-  appendTensor(b, type, v.values, func.getArgument(2), seq, h, head, start, T,
-               attrs[0], attrs[1], attrs[2], attrs[3]);
+  appendTensor(b, type, v.keys, args[1], seq, h, head, start, T, attrs[0],
+               attrs[1], attrs[2], attrs[3]);
+  appendTensor(b, type, v.values, args[2], seq, h, head, start, T, attrs[0],
+               attrs[1], attrs[2], attrs[3]);
   // Only block 0 publishes the new length (no other block reads it).
   Value first = arith::AndIOp::create(b, lt(b, head, cIndex(b, 1)),
                                       lt(b, threadId(b), cIndex(b, 1)));
   ifThen(b, first, [&](IRB &ib) {
-    Value end = arith::AddIOp::create(ib, func.getArgument(3),
+    Value end = arith::AddIOp::create(ib, args[3],
                                       arith::ConstantOp::create(
                                           ib, ib.getI64IntegerAttr(T)));
     memref::StoreOp::create(ib, end, v.length, cIndex(ib, 0));
@@ -752,6 +769,8 @@ DecodeKernels mlir::kvq::buildDecodeKernels(OpBuilder &builder,
   k.appendBlock = config.cache.getHeadDim();
   k.attendBlock = kAttendBlock;
   k.combineBlock = config.cache.getHeadDim();
+  k.maxSplits = config.maxSplits;
+  k.appendTokens = config.appendTokens;
   k.workspaceBytes = config.maxSplits * config.cache.getBatch() *
                      config.queryHeads * (config.cache.getHeadDim() + 2) * 4;
   buildAppend(builder, module, config, k.append);

@@ -39,6 +39,7 @@ struct DecodeKernels {
   std::string append, attend, combine;
   int64_t appendBlock = 0, attendBlock = 0, combineBlock = 0;
   int64_t workspaceBytes = 0; ///< bytes of `partial`
+  int64_t maxSplits = 0, appendTokens = 0;
 };
 
 /// The configuration a kvq.attend needs (with `appendTokens` for its

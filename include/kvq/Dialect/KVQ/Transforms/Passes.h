@@ -3,6 +3,10 @@
 #define KVQ_DIALECT_KVQ_TRANSFORMS_PASSES_H
 
 #include "kvq/Dialect/KVQ/IR/KVQ.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 

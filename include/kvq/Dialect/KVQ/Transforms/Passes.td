@@ -27,6 +27,88 @@ def KVQReportFootprint : Pass<"kvq-report-footprint", "ModuleOp"> {
   ];
 }
 
+def KVQRaiseAttention : Pass<"kvq-raise-attention", "ModuleOp"> {
+  let summary = "Raise decode attention over tensor KV caches to kvq cache ops";
+  let description = [{
+    Finds, in every `func.func`, single-token decode attention written with
+    upstream tensor ops over KV caches that are function arguments:
+
+    - the new key and value are written into `[batch, kv_heads, tokens,
+      head_dim]` cache tensors at a dynamic position `p` with
+      `tensor.insert_slice`, and the updated caches are returned;
+    - scores are a contraction of the queries `[batch, heads, head_dim]` with
+      the updated key cache over head_dim (a `linalg.generic` or named
+      contraction, the key cache possibly transposed, broadcast, reshaped or
+      collapsed on the way: grouped-query attention by head expansion or by
+      reshaping the queries to `[batch, kv_heads, group, head_dim]`);
+    - the scores are scaled by a constant (on the queries or on the scores),
+      masked to the tokens `t <= p` (a `select` on `linalg.index`), and
+      normalised by `linalg.softmax` or by exp / sum / divide (with or
+      without subtracting a per-row maximum);
+    - the probabilities are contracted with the updated value cache over the
+      tokens.
+
+    Index maps are composed through every view on the way and the pass checks
+    semantically (not by op shape) that query head `h` reads KV head
+    `h / (heads / kv_heads)`, that channels and tokens line up, and that the
+    mask and the cache writes use the same position.
+
+    Each recognised attention becomes
+
+    ```mlir
+    kvq.bind_projections %cache layer L keys(%wk : ...) values(%wv : ...)
+        [key_norm(%gk : ...)] : !kvq.cache<...>
+    kvq.append %k, %v into %cache : ...
+    %o = kvq.attend %q, %cache scale S : ...
+    ```
+
+    and the two cache tensors become one `!kvq.cache` argument (reference
+    semantics: the function no longer returns them). The key/value weights
+    are found by following the new key and value back to their projections
+    (`key_norm` is Qwen3's per-head key RMSNorm gain). By default a runtime
+    check asserts that `p` equals the number of cached tokens, the contract
+    of a `kvq.append`: positions must be 0, 1, 2, ... in calls that share a
+    cache.
+
+    The cache schemes come from the options (default: 16-bit keys and
+    values). Attention the pass does not recognise is left unchanged with a
+    remark saying why; a function with callers is left unchanged (its
+    signature would change).
+  }];
+  let dependentDialects = ["::mlir::kvq::KVQDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::cf::ControlFlowDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"keyBits", "key-bits", "unsigned", /*default=*/"16",
+           "Bits per key element: 2, 3, 4, 8 or 16 (unquantized)">,
+    Option<"valueBits", "value-bits", "unsigned", /*default=*/"16",
+           "Bits per value element: 2, 3, 4, 8 or 16 (unquantized)">,
+    Option<"keyGroup", "key-group", "unsigned", /*default=*/"32",
+           "Key quantization group (tokens for per_channel)">,
+    Option<"valueGroup", "value-group", "unsigned", /*default=*/"32",
+           "Value quantization group (channels for per_token; clamped to "
+           "head_dim)">,
+    Option<"keyGranularity", "key-granularity", "std::string",
+           /*default=*/"\"per_channel\"", "per_channel or per_token">,
+    Option<"valueGranularity", "value-granularity", "std::string",
+           /*default=*/"\"per_token\"", "per_channel or per_token">,
+    Option<"keySymmetric", "key-symmetric", "bool", /*default=*/"false",
+           "Symmetric key quantization (no zero point)">,
+    Option<"valueSymmetric", "value-symmetric", "bool", /*default=*/"false",
+           "Symmetric value quantization (no zero point)">,
+    Option<"scaleType", "scale-type", "std::string", /*default=*/"\"f16\"",
+           "Element type of scales and zero points: f16, bf16 or f32">,
+    Option<"keyRotation", "key-rotation", "std::string",
+           /*default=*/"\"none\"", "none or hadamard">,
+    Option<"window", "window", "unsigned", /*default=*/"0",
+           "Most recent tokens kept in full precision (keys and values)">,
+    Option<"checkPosition", "check-position", "bool", /*default=*/"true",
+           "Assert at run time that the position equals the cache length">
+  ];
+}
+
 def KVQAssignBits : Pass<"kvq-assign-bits", "ModuleOp"> {
   let summary = "Choose key and value bit widths of every cache under a memory budget";
   let description = [{

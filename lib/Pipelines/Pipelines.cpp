@@ -1,10 +1,13 @@
-//===- LowerToCPU.cpp - the kvq-lower-to-cpu pipeline ----------------------===//
+//===- Pipelines.cpp - kvq-lower-to-cpu and kvq-lower-to-nvvm ---------------===//
 #include "kvq/Conversion/Passes.h"
 #include "kvq/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
@@ -33,6 +36,9 @@ void ::kvq::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(bufferization::createBufferDeallocationSimplificationPass());
   pm.addPass(bufferization::createLowerDeallocationsPass());
+  // Function results that alias arguments are cloned by the deallocation
+  // passes: lower the clones to alloc + copy.
+  pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
 
@@ -55,7 +61,41 @@ void ::kvq::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
+void ::kvq::buildLowerToNVVMPipeline(OpPassManager &pm,
+                                     const LowerToNVVMOptions &options) {
+  mlir::kvq::BuildGPUKernelsOptions build;
+  build.maxSplits = options.maxSplits;
+  build.kernelsOnly = options.kernelsOnly;
+  pm.addPass(mlir::kvq::createBuildGPUKernels(build));
+  if (!options.kernelsOnly) {
+    pm.addPass(mlir::kvq::createConvertKVQToGPULaunches());
+    pm.addPass(createCanonicalizerPass());
+    bufferization::OneShotBufferizePassOptions bufferize;
+    bufferize.bufferizeFunctionBoundaries = true;
+    bufferize.functionBoundaryTypeConversion =
+        bufferization::LayoutMapOption::IdentityLayoutMap;
+    pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+    pm.addPass(createConvertLinalgToLoopsPass());
+    pm.addPass(memref::createExpandStridedMetadataPass());
+    pm.addPass(createLowerAffinePass());
+    // gpu-to-llvm lowers memory operations in their async form only.
+    pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  }
+  gpu::GPUToNVVMPipelineOptions nvvm;
+  nvvm.cubinChip = options.chip;
+  nvvm.cubinFeatures = options.features;
+  nvvm.cubinFormat = options.format;
+  nvvm.kernelUseBarePtrCallConv = true;
+  nvvm.optLevel = 3;
+  gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
+}
+
 void ::kvq::registerKVQPipelines() {
+  PassPipelineRegistration<::kvq::LowerToNVVMOptions>(
+      "kvq-lower-to-nvvm",
+      "Build the fused GPU decode kernels of the module's caches and lower "
+      "them through NVVM to PTX or a cubin (docs/gpu.md)",
+      ::kvq::buildLowerToNVVMPipeline);
   PassPipelineRegistration<::kvq::LowerToCPUOptions>(
       "kvq-lower-to-cpu",
       "Lower kvq ops and everything around them to the LLVM dialect for the "

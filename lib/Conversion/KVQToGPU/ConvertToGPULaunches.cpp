@@ -1,0 +1,327 @@
+//===- ConvertToGPULaunches.cpp - host-side kvq ops to GPU launches --------===//
+//
+// Host code keeps the cache in device memory and drives the kernels that
+// kvq-build-gpu-kernels generated. Everything here is synchronous gpu dialect
+// host IR; gpu-to-llvm turns it into mgpu* calls of kvq's runtime.
+//
+//===----------------------------------------------------------------------===//
+#include "kvq/Conversion/KVQToGPU/DecodeKernels.h"
+#include "kvq/Conversion/KVQToSCF/KVQToSCF.h"
+#include "kvq/Conversion/Passes.h"
+#include "kvq/Dialect/KVQ/IR/CacheLayout.h"
+
+#include "../Common/Numerics.h"
+
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::kvq {
+#define GEN_PASS_DEF_CONVERTKVQTOGPULAUNCHES
+#include "kvq/Conversion/Passes.h.inc"
+} // namespace mlir::kvq
+
+using namespace mlir;
+using namespace mlir::kvq;
+using namespace mlir::kvq::lowering;
+
+namespace {
+
+constexpr StringLiteral kSMCountFn = "kvqDeviceSMCount";
+
+/// Copies a host tensor operand into a new device buffer.
+Value toDevice(IRB &b, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
+  Value host = bufferization::ToBufferOp::create(b, memrefType, tensor,
+                                                 /*read_only=*/true);
+  Value device = gpu::AllocOp::create(b, memrefType, /*asyncToken=*/Type(),
+                                      ValueRange{}, ValueRange{}, ValueRange{})
+                     .getMemref();
+  gpu::MemcpyOp::create(b, TypeRange{}, ValueRange{}, device, host);
+  return device;
+}
+
+Value deviceAlloc(IRB &b, MemRefType type) {
+  return gpu::AllocOp::create(b, type, Type(), ValueRange{}, ValueRange{},
+                              ValueRange{})
+      .getMemref();
+}
+
+void deviceFree(IRB &b, Value buffer) {
+  gpu::DeallocOp::create(b, TypeRange{}, ValueRange{}, buffer);
+}
+
+/// Copies a device buffer back into a new host tensor of `tensorType`.
+Value toHost(IRB &b, Value device, Type tensorType) {
+  auto type = cast<RankedTensorType>(tensorType);
+  Value host = memref::AllocOp::create(
+      b, MemRefType::get(type.getShape(), type.getElementType()));
+  gpu::MemcpyOp::create(b, TypeRange{}, ValueRange{}, host, device);
+  return bufferization::ToTensorOp::create(b, tensorType, host,
+                                           b.getUnitAttr(), b.getUnitAttr());
+}
+
+/// The cached token count, read from the device header.
+Value readLength(IRB &b, Value cache) {
+  auto i64x1 = MemRefType::get({1}, b.getI64Type());
+  Value header =
+      memref::ViewOp::create(b, i64x1, cache, cIndex(b, 0), ValueRange{});
+  Value host = memref::AllocaOp::create(b, i64x1);
+  gpu::MemcpyOp::create(b, TypeRange{}, ValueRange{}, host, header);
+  return memref::LoadOp::create(b, host, cIndex(b, 0));
+}
+
+SymbolRefAttr kernelRef(MLIRContext *ctx, StringRef name) {
+  return SymbolRefAttr::get(ctx, "kvq_kernels",
+                            {FlatSymbolRefAttr::get(ctx, name)});
+}
+
+void launch(IRB &b, StringRef kernel, std::array<Value, 3> grid,
+            int64_t block, ValueRange args) {
+  gpu::KernelDim3 gridDim{grid[0], grid[1], grid[2]};
+  gpu::KernelDim3 blockDim{cIndex(b, block), cIndex(b, 1), cIndex(b, 1)};
+  gpu::LaunchFuncOp::create(b, kernelRef(b.getContext(), kernel), gridDim,
+                            blockDim, Value(), args);
+}
+
+/// Kernel names of the configuration an op's cache type uses.
+DecodeKernels kernelsFor(CacheType cache, int64_t queryHeads,
+                         std::optional<float> scale, ModuleOp module) {
+  // kvq-build-gpu-kernels recorded one entry per configuration.
+  DecodeKernels k;
+  auto configs = module->getAttrOfType<ArrayAttr>("kvq.kernels");
+  if (!configs)
+    return k;
+  for (Attribute a : configs) {
+    auto d = cast<DictionaryAttr>(a);
+    if (d.getAs<TypeAttr>("cache").getValue() != cache)
+      continue;
+    if (queryHeads &&
+        d.getAs<IntegerAttr>("query_heads").getInt() != queryHeads)
+      continue;
+    if (scale && d.getAs<FloatAttr>("scale").getValueAsDouble() != *scale)
+      continue;
+    auto name = [&](StringRef key) {
+      return d.getAs<DictionaryAttr>(key).getAs<StringAttr>("name").str();
+    };
+    auto block = [&](StringRef key) {
+      return d.getAs<DictionaryAttr>(key).getAs<IntegerAttr>("block").getInt();
+    };
+    k.append = name("append");
+    k.attend = name("attend");
+    k.combine = name("combine");
+    k.appendBlock = block("append");
+    k.attendBlock = block("attend");
+    k.combineBlock = block("combine");
+    k.workspaceBytes = d.getAs<IntegerAttr>("workspace_bytes").getInt();
+    k.maxSplits = d.getAs<IntegerAttr>("max_splits").getInt();
+    k.appendTokens = d.getAs<IntegerAttr>("append_tokens").getInt();
+    return k;
+  }
+  return k;
+}
+
+template <typename Op>
+struct HostPattern : public OpConversionPattern<Op> {
+  HostPattern(TypeConverter &converter, MLIRContext *ctx)
+      : OpConversionPattern<Op>(converter, ctx, /*benefit=*/2) {}
+};
+
+struct CacheCreateToGPU : public HostPattern<CacheCreateOp> {
+  using HostPattern::HostPattern;
+  LogicalResult
+  matchAndRewrite(CacheCreateOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    IRB b(op.getLoc(), rewriter);
+    auto type = cast<MemRefType>(
+        getTypeConverter()->convertType(op.getCache().getType()));
+    Value cache = deviceAlloc(b, type);
+    // The size is a multiple of 64 bytes: zero it as 32-bit words.
+    auto words = MemRefType::get({type.getDimSize(0) / 4}, b.getI32Type());
+    Value asWords =
+        memref::ViewOp::create(b, words, cache, cIndex(b, 0), ValueRange{});
+    gpu::MemsetOp::create(b, TypeRange{}, ValueRange{}, asWords, cI32(b, 0));
+    rewriter.replaceOp(op, cache);
+    return success();
+  }
+};
+
+struct AppendToGPU : public HostPattern<AppendOp> {
+  using HostPattern::HostPattern;
+  LogicalResult
+  matchAndRewrite(AppendOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    CacheType type = op.getCache().getType();
+    auto module = op->getParentOfType<ModuleOp>();
+    DecodeKernels k = kernelsFor(type, 0, std::nullopt, module);
+    int64_t tokens = op.getKeys().getType().getDimSize(2);
+    if (k.append.empty())
+      return rewriter.notifyMatchFailure(
+          op, "no kernels for this cache (run kvq-build-gpu-kernels first, "
+              "and attend to the cache somewhere)");
+    if (tokens != k.appendTokens)
+      return op.emitOpError() << "appends " << tokens
+                              << " tokens but the GPU kernels of this cache "
+                                 "append "
+                              << k.appendTokens;
+    IRB b(op.getLoc(), rewriter);
+    Value cache = adaptor.getCache();
+    Value keys = toDevice(b, op.getKeys());
+    Value values = toDevice(b, op.getValues());
+    Value start = readLength(b, cache);
+    Value end = arith::AddIOp::create(
+        b, start, arith::ConstantOp::create(b, b.getI64IntegerAttr(tokens)));
+    Value fits = arith::CmpIOp::create(
+        b, arith::CmpIPredicate::sle, end,
+        arith::ConstantOp::create(b, b.getI64IntegerAttr(type.getCapacity())));
+    cf::AssertOp::create(b, fits,
+                         b.getStringAttr("kvq.append: cache capacity (" +
+                                         std::to_string(type.getCapacity()) +
+                                         " tokens) exceeded"));
+    Value heads = cIndex(b, type.getBatch() * type.getKvHeads());
+    launch(b, k.append, {heads, cIndex(b, 1), cIndex(b, 1)}, k.appendBlock,
+           {cache, keys, values, start});
+    deviceFree(b, keys);
+    deviceFree(b, values);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct AttendToGPU : public HostPattern<AttendOp> {
+  using HostPattern::HostPattern;
+  LogicalResult
+  matchAndRewrite(AttendOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    CacheType type = op.getCache().getType();
+    int64_t qHeads = op.getQueries().getType().getDimSize(1);
+    auto module = op->getParentOfType<ModuleOp>();
+    DecodeKernels k =
+        kernelsFor(type, qHeads, op.getScaleOrDefault(), module);
+    if (k.attend.empty())
+      return rewriter.notifyMatchFailure(
+          op, "no kernels for this configuration (run kvq-build-gpu-kernels)");
+    IRB b(op.getLoc(), rewriter);
+    Value cache = adaptor.getCache();
+    int64_t B = type.getBatch(), H = type.getKvHeads(),
+            D = type.getHeadDim();
+    Value queries = toDevice(b, op.getQueries());
+    Value lengths =
+        op.getLengths()
+            ? toDevice(b, op.getLengths())
+            : deviceAlloc(b, MemRefType::get({B}, b.getI32Type()));
+    Value useLengths = cI32(b, op.getLengths() ? 1 : 0);
+    Value workspace = deviceAlloc(
+        b, MemRefType::get({k.maxSplits, B, qHeads, D + 2}, b.getF32Type()));
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Value out = deviceAlloc(b, MemRefType::get(resultType.getShape(),
+                                               resultType.getElementType()));
+
+    // splits = clamp(ceil(32 * SMs / (B * H)), 1, min(maxSplits, tiles)).
+    auto smFn = module.lookupSymbol<func::FuncOp>(kSMCountFn);
+    Value sms = func::CallOp::create(b, smFn, ValueRange{}).getResult(0);
+    Value sm = arith::IndexCastOp::create(b, b.getIndexType(), sms);
+    Value want = arith::CeilDivUIOp::create(
+        b, arith::MulIOp::create(b, sm, cIndex(b, 32)), cIndex(b, B * H));
+    Value length = arith::IndexCastOp::create(b, b.getIndexType(),
+                                              readLength(b, cache));
+    Value tiles = arith::MaxUIOp::create(
+        b, arith::CeilDivUIOp::create(b, length, cIndex(b, k.attendBlock)),
+        cIndex(b, 1));
+    Value splits = arith::MinUIOp::create(
+        b, arith::MinUIOp::create(b, want, tiles), cIndex(b, k.maxSplits));
+    splits = arith::MaxUIOp::create(b, splits, cIndex(b, 1));
+
+    launch(b, k.attend, {splits, cIndex(b, B * H), cIndex(b, 1)},
+           k.attendBlock, {cache, queries, lengths, useLengths, workspace});
+    launch(b, k.combine, {cIndex(b, B * qHeads), cIndex(b, 1), cIndex(b, 1)},
+           k.combineBlock,
+           {workspace, out,
+            arith::IndexCastOp::create(b, b.getI32Type(), splits)});
+    Value result = toHost(b, out, resultType);
+    for (Value buffer : {queries, lengths, workspace, out})
+      deviceFree(b, buffer);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LengthToGPU : public HostPattern<LengthOp> {
+  using HostPattern::HostPattern;
+  LogicalResult
+  matchAndRewrite(LengthOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    IRB b(op.getLoc(), rewriter);
+    Value length = readLength(b, adaptor.getCache());
+    rewriter.replaceOp(
+        op, arith::IndexCastOp::create(b, b.getIndexType(), length));
+    return success();
+  }
+};
+
+struct StorageToGPU : public HostPattern<StorageOp> {
+  using HostPattern::HostPattern;
+  LogicalResult
+  matchAndRewrite(StorageOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    IRB b(op.getLoc(), rewriter);
+    rewriter.replaceOp(op, toHost(b, adaptor.getCache(), op.getType()));
+    return success();
+  }
+};
+
+struct ConvertKVQToGPULaunchesPass
+    : public mlir::kvq::impl::ConvertKVQToGPULaunchesBase<
+          ConvertKVQToGPULaunchesPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *context = &getContext();
+    if (!module.lookupSymbol("kvq_kernels")) {
+      bool hasCaches = false;
+      module.walk([&](Operation *op) {
+        hasCaches |= isa<AppendOp, AttendOp, CacheCreateOp>(op);
+      });
+      if (hasCaches) {
+        module.emitError() << "kvq-convert-to-gpu-launches: no gpu.module "
+                              "@kvq_kernels; run kvq-build-gpu-kernels first";
+        return signalPassFailure();
+      }
+    }
+    if (!module.lookupSymbol(kSMCountFn)) {
+      OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+      auto fn = func::FuncOp::create(
+          b, module.getLoc(), kSMCountFn,
+          b.getFunctionType({}, {b.getI32Type()}));
+      fn.setPrivate();
+    }
+
+    TypeConverter converter;
+    populateKVQToSCFTypeConversion(converter);
+    ConversionTarget target(*context);
+    target.addIllegalDialect<KVQDialect>();
+    target.markUnknownOpDynamicallyLegal(
+        [&](Operation *op) { return converter.isLegal(op); });
+    target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
+      return converter.isSignatureLegal(op.getFunctionType()) &&
+             converter.isLegal(&op.getBody());
+    });
+    target.addLegalOp<gpu::GPUModuleOp>();
+    RewritePatternSet patterns(context);
+    // Host-resident numerics ops and the rest use the CPU lowering.
+    populateKVQToSCFPatterns(converter, patterns);
+    patterns.add<CacheCreateToGPU, AppendToGPU, AttendToGPU, LengthToGPU,
+                 StorageToGPU>(converter, context);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
+                                                                   converter);
+    populateCallOpTypeConversionPattern(patterns, converter);
+    populateReturnOpTypeConversionPattern(patterns, converter);
+    scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns,
+                                                         target);
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+      return signalPassFailure();
+    // The kernels' descriptions (and their kvq types) have been consumed.
+    module->removeAttr("kvq.kernels");
+  }
+};
+} // namespace

@@ -1,0 +1,44 @@
+// kvq-lower-to-nvvm: kernels -> NVVM -> PTX (default) or a cubin; host code
+// -> LLVM with gpu.launch_func and mgpu* runtime calls.
+// RUN: kvq-opt %s --kvq-lower-to-nvvm | FileCheck %s --check-prefix=HOST
+// RUN: kvq-opt %s --kvq-lower-to-nvvm=kernels-only | FileCheck %s
+// RUN: kvq-opt %s --kvq-lower-to-nvvm="chip=sm_90 features=+ptx80 max-splits=4 kernels-only" | FileCheck %s --check-prefix=SPLITS
+// RUN: %if ptxas %{ kvq-opt %s --kvq-lower-to-nvvm="format=bin" | FileCheck %s --check-prefix=CUBIN %}
+
+!cache = !kvq.cache<1x2x256x64xf16,
+    keys = #kvq.scheme<bits = 4, group = 32, window = 32>,
+    values = #kvq.scheme<bits = 2, group = 32, granularity = per_token, window = 32>>
+
+// Host: the cache argument is a device pointer; new tokens and queries are
+// copied to the device, the kernels launched, the output copied back.
+// HOST-LABEL: llvm.func @step(
+// HOST: llvm.call @mgpuMemAlloc
+// HOST: llvm.call @mgpuMemcpy
+// HOST: gpu.launch_func <%{{.*}} : !llvm.ptr> @kvq_kernels::@kvq_append_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1
+// HOST: llvm.call @kvqDeviceSMCount()
+// HOST: gpu.launch_func <%{{.*}} : !llvm.ptr> @kvq_kernels::@kvq_attend_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1
+// HOST: gpu.launch_func <%{{.*}} : !llvm.ptr> @kvq_kernels::@kvq_combine_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1
+// HOST: llvm.call @mgpuMemFree
+// HOST: gpu.binary @kvq_kernels
+
+// kernels-only: the kernel library alone; the binary embeds PTX with the
+// three entry points.
+// CHECK-NOT: func.func
+// CHECK: gpu.binary @kvq_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">
+// CHECK-SAME: assembly = "
+// CHECK-SAME: .visible .entry kvq_append_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1(
+// CHECK-SAME: .visible .entry kvq_attend_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1(
+// CHECK-SAME: .visible .entry kvq_combine_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1(
+
+// The workspace holds max-splits partial states: 4 x 1 x 8 x (64 + 2) f32.
+// SPLITS: max_splits = 4 : i64
+// SPLITS-SAME: workspace_bytes = 8448 : i64
+
+// CUBIN: gpu.binary @kvq_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">
+// CUBIN-SAME: bin = "\7FELF
+func.func @step(%q: tensor<1x8x64xf16>, %k: tensor<1x2x1x64xf16>,
+                %v: tensor<1x2x1x64xf16>, %c: !cache) -> tensor<1x8x64xf16> {
+  kvq.append %k, %v into %c : tensor<1x2x1x64xf16>, tensor<1x2x1x64xf16> into !cache
+  %o = kvq.attend %q, %c : tensor<1x8x64xf16>, !cache -> tensor<1x8x64xf16>
+  return %o : tensor<1x8x64xf16>
+}

@@ -1,0 +1,531 @@
+//===- kvq-generate.cpp - greedy generation with a decode-step module -----===//
+//
+//   kvq-generate model.mlir --prompt=1 --steps=64 [--key-bits=4 --value-bits=2
+//       --group=32 --window=32 ...] [--logits-out=logits.npy] [--progress=on]
+//
+// Runs a decode step as kvq-import emits it (or any function with the same
+// signature, see docs/import.md) on the CPU: JIT-compiles it through
+// kvq-lower-to-cpu, feeds the prompt tokens one position at a time, then
+// generates greedily (argmax), printing every generated token with its
+// log-probability. KV caches are either the module's own tensor caches
+// (full precision, double-buffered between steps) or, with --cache=kvq or any
+// scheme option, `!kvq.cache` buffers after kvq-raise-attention with the
+// chosen key/value schemes.
+//
+//===----------------------------------------------------------------------===//
+#include "kvq/Dialect/KVQ/IR/CacheLayout.h"
+#include "kvq/Dialect/KVQ/IR/KVQ.h"
+#include "kvq/Dialect/KVQ/Transforms/Passes.h"
+#include "kvq/Import/ExternalWeights.h"
+#include "kvq/InitAll.h"
+#include "kvq/Pipelines/Pipelines.h"
+#include "kvq/Runtime/CacheLayout.h"
+#include "kvq/Support/Npy.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/CRunnerUtils.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
+                                      cl::Required);
+static cl::opt<std::string> entry("entry", cl::desc("Decode-step function"),
+                                  cl::init("decode_step"));
+static cl::list<int64_t> prompt("prompt", cl::desc("Prompt token ids"),
+                                cl::CommaSeparated, cl::OneOrMore);
+static cl::opt<int64_t> steps("steps", cl::desc("Tokens to generate"),
+                              cl::init(16));
+static cl::opt<std::string>
+    logitsOut("logits-out",
+              cl::desc("Write the logits of every position to this .npy "
+                       "([positions, vocab] f32)"),
+              cl::init(""));
+enum class CacheKind { Auto, Tensor, KVQ };
+static cl::opt<CacheKind> cacheKind(
+    "cache", cl::desc("KV cache to run with"),
+    cl::values(clEnumValN(CacheKind::Auto, "auto",
+                          "kvq if a scheme option is given or the module "
+                          "already has !kvq.cache arguments, else tensor"),
+               clEnumValN(CacheKind::Tensor, "tensor",
+                          "the module's own full-precision tensor caches"),
+               clEnumValN(CacheKind::KVQ, "kvq",
+                          "!kvq.cache buffers (kvq-raise-attention)")),
+    cl::init(CacheKind::Auto));
+static cl::opt<unsigned> keyBits("key-bits", cl::desc("Key bits (2,3,4,8,16)"),
+                                 cl::init(16));
+static cl::opt<unsigned> valueBits("value-bits",
+                                   cl::desc("Value bits (2,3,4,8,16)"),
+                                   cl::init(16));
+static cl::opt<unsigned> group("group",
+                               cl::desc("Quantization group for keys and "
+                                        "values (value group clamped to "
+                                        "head_dim)"),
+                               cl::init(32));
+static cl::opt<unsigned> keyGroup("key-group", cl::desc("Key group (overrides --group)"),
+                                  cl::init(0));
+static cl::opt<unsigned> valueGroup("value-group",
+                                    cl::desc("Value group (overrides --group)"),
+                                    cl::init(0));
+static cl::opt<unsigned> window("window",
+                                cl::desc("Full-precision window in tokens"),
+                                cl::init(0));
+static cl::opt<std::string> keyGranularity("key-granularity",
+                                           cl::init("per_channel"),
+                                           cl::desc("per_channel or per_token"));
+static cl::opt<std::string> valueGranularity("value-granularity",
+                                             cl::init("per_token"),
+                                             cl::desc("per_channel or per_token"));
+static cl::opt<bool> symmetric("symmetric",
+                               cl::desc("Symmetric quantization (keys and "
+                                        "values)"),
+                               cl::init(false));
+static cl::opt<std::string> scaleType("scale-type", cl::init("f16"),
+                                      cl::desc("f16, bf16 or f32"));
+static cl::opt<std::string> keyRotation("key-rotation", cl::init("none"),
+                                        cl::desc("none or hadamard"));
+enum class Progress { Auto, On, Off };
+static cl::opt<Progress> progress(
+    "progress", cl::desc("Progress on stderr"),
+    cl::values(clEnumValN(Progress::Auto, "auto",
+                          "when stderr is a terminal and the run is long"),
+               clEnumValN(Progress::On, "on", "always"),
+               clEnumValN(Progress::Off, "off", "never")),
+    cl::init(Progress::Auto));
+static cl::opt<bool> quiet("quiet",
+                           cl::desc("Print only the generated token ids"),
+                           cl::init(false));
+static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level"),
+                                  cl::init(2));
+
+static int fail(const llvm::Twine &message) {
+  llvm::errs() << "kvq-generate: error: " << message << "\n";
+  return 1;
+}
+
+static std::string typeString(Type type) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << type;
+  return s;
+}
+
+/// A 64-byte-aligned, zero-filled buffer.
+struct Buffer {
+  std::vector<uint64_t> storage;
+  uint8_t *data = nullptr;
+  size_t bytes = 0;
+  explicit Buffer(size_t n) : storage(n / 8 + 16, 0), bytes(n) {
+    uintptr_t p = reinterpret_cast<uintptr_t>(storage.data());
+    data = reinterpret_cast<uint8_t *>((p + 63) / 64 * 64);
+  }
+};
+
+/// A ranked memref descriptor (row-major) for the C interface.
+static std::vector<int64_t> descriptorFor(void *data,
+                                          llvm::ArrayRef<int64_t> shape) {
+  std::vector<int64_t> d = {reinterpret_cast<int64_t>(data),
+                            reinterpret_cast<int64_t>(data), 0};
+  d.insert(d.end(), shape.begin(), shape.end());
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (int i = int(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  d.insert(d.end(), strides.begin(), strides.end());
+  return d;
+}
+
+static int64_t numElements(llvm::ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t s : shape)
+    n *= s;
+  return n;
+}
+
+namespace {
+/// What the driver passes for one argument of the decode step.
+struct Arg {
+  enum Kind { Token, Position, TensorCache, KVQCache } kind;
+  RankedTensorType tensor; // Token/Position/TensorCache
+  int64_t cacheBytes = 0;  // KVQCache
+};
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv, "kvq-generate: greedy generation with a decode-step module\n");
+
+  bool schemeGiven = keyBits.getNumOccurrences() ||
+                     valueBits.getNumOccurrences() ||
+                     group.getNumOccurrences() || keyGroup.getNumOccurrences() ||
+                     valueGroup.getNumOccurrences() ||
+                     window.getNumOccurrences() ||
+                     keyGranularity.getNumOccurrences() ||
+                     valueGranularity.getNumOccurrences() ||
+                     symmetric.getNumOccurrences() ||
+                     scaleType.getNumOccurrences() ||
+                     keyRotation.getNumOccurrences();
+  if (steps < 1)
+    return fail("--steps must be at least 1");
+  if (cacheKind == CacheKind::Tensor && schemeGiven)
+    return fail("cache scheme options need --cache=kvq (or auto)");
+
+  DialectRegistry registry;
+  ::kvq::registerAllDialects(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
+
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  std::string error;
+  auto file = openInputFile(inputFile, &error);
+  if (!file)
+    return fail("cannot open module '" + inputFile + "': " + error);
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return fail("cannot parse module '" + inputFile + "'");
+  auto func = module->lookupSymbol<func::FuncOp>(entry);
+  if (!func || func.isExternal())
+    return fail("module '" + inputFile + "' has no func.func @" + entry);
+
+  bool hasKVQCaches = llvm::any_of(func.getArgumentTypes(), [](Type t) {
+    return isa<mlir::kvq::CacheType>(t);
+  });
+  bool hasTensorCaches = llvm::any_of(func.getArgumentTypes(), [](Type t) {
+    auto r = dyn_cast<RankedTensorType>(t);
+    return r && r.getRank() == 4;
+  });
+  CacheKind kind = cacheKind;
+  if (kind == CacheKind::Auto)
+    kind = (schemeGiven || hasKVQCaches) ? CacheKind::KVQ : CacheKind::Tensor;
+  if (kind == CacheKind::Tensor && hasKVQCaches)
+    return fail("@" + entry + " already uses !kvq.cache arguments; it has no "
+                "tensor caches to run with");
+  if (kind == CacheKind::KVQ && hasTensorCaches) {
+    if (hasKVQCaches && schemeGiven)
+      return fail("@" + entry + " mixes tensor and !kvq.cache caches");
+    mlir::kvq::KVQRaiseAttentionOptions raise;
+    raise.keyBits = keyBits;
+    raise.valueBits = valueBits;
+    raise.keyGroup = keyGroup ? keyGroup : group;
+    raise.valueGroup = valueGroup ? valueGroup : group;
+    raise.keyGranularity = keyGranularity;
+    raise.valueGranularity = valueGranularity;
+    raise.keySymmetric = symmetric;
+    raise.valueSymmetric = symmetric;
+    raise.scaleType = scaleType;
+    raise.keyRotation = keyRotation;
+    raise.window = window;
+    PassManager pm(&context);
+    pm.addPass(mlir::kvq::createKVQRaiseAttention(raise));
+    if (failed(pm.run(*module)))
+      return fail("kvq-raise-attention failed on '" + inputFile + "'");
+    func = module->lookupSymbol<func::FuncOp>(entry);
+    for (Type t : func.getArgumentTypes())
+      if (auto r = dyn_cast<RankedTensorType>(t); r && r.getRank() == 4)
+        return fail("kvq-raise-attention left tensor caches in @" + entry +
+                    " (see the remarks above); cannot run with --cache=kvq");
+  } else if (kind == CacheKind::KVQ && hasKVQCaches && schemeGiven) {
+    llvm::errs() << "kvq-generate: note: @" << entry
+                 << " already has !kvq.cache arguments; scheme options are "
+                    "ignored\n";
+  }
+
+  // Arguments: roles when the importer left them, else the convention
+  // (token, position, caches...).
+  FunctionType signature = func.getFunctionType();
+  std::vector<Arg> args;
+  for (auto [i, type] : llvm::enumerate(signature.getInputs())) {
+    StringRef role;
+    if (auto r = func.getArgAttrOfType<StringAttr>(i, "kvq.role"))
+      role = r.getValue();
+    Arg a;
+    if (auto cache = dyn_cast<mlir::kvq::CacheType>(type)) {
+      a.kind = Arg::KVQCache;
+      a.cacheBytes = mlir::kvq::getCacheLayout(cache).totalBytes;
+      args.push_back(a);
+      continue;
+    }
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || !tensor.hasStaticShape())
+      return fail("argument " + llvm::Twine(i) + " of @" + entry + " has type " +
+                  typeString(type) + "; expected token, position and caches");
+    a.tensor = tensor;
+    bool scalarInt = tensor.getNumElements() == 1 &&
+                     (tensor.getElementType().isInteger(64) ||
+                      tensor.getElementType().isInteger(32));
+    if (role == "token" || (role.empty() && i == 0)) {
+      a.kind = Arg::Token;
+    } else if (role == "position" || (role.empty() && i == 1)) {
+      a.kind = Arg::Position;
+    } else {
+      a.kind = Arg::TensorCache;
+      if (tensor.getRank() != 4 || !tensor.getElementType().isF32())
+        return fail("argument " + llvm::Twine(i) + " of @" + entry +
+                    " has type " + typeString(type) +
+                    "; tensor caches must be 4-D f32");
+    }
+    if ((a.kind == Arg::Token || a.kind == Arg::Position) && !scalarInt)
+      return fail("argument " + llvm::Twine(i) + " of @" + entry + " (" +
+                  (a.kind == Arg::Token ? "token" : "position") +
+                  ") must hold one i32 or i64, got " + typeString(type));
+    args.push_back(a);
+  }
+  int tokenArgs = llvm::count_if(args, [](const Arg &a) { return a.kind == Arg::Token; });
+  int posArgs = llvm::count_if(args, [](const Arg &a) { return a.kind == Arg::Position; });
+  if (tokenArgs != 1 || posArgs != 1)
+    return fail("@" + entry + " must take exactly one token and one position");
+  std::vector<size_t> tensorCacheArgs;
+  for (size_t i = 0; i < args.size(); ++i)
+    if (args[i].kind == Arg::TensorCache)
+      tensorCacheArgs.push_back(i);
+  // Results: logits, then the updated tensor caches in argument order.
+  if (signature.getNumResults() != 1 + tensorCacheArgs.size())
+    return fail("@" + entry + " returns " +
+                llvm::Twine(signature.getNumResults()) +
+                " results; expected the logits plus one per tensor cache (" +
+                llvm::Twine(tensorCacheArgs.size()) + ")");
+  auto logitsType = dyn_cast<RankedTensorType>(signature.getResult(0));
+  if (!logitsType || !logitsType.hasStaticShape() ||
+      !logitsType.getElementType().isF32() || logitsType.getRank() < 1)
+    return fail("result 0 of @" + entry + " must be static f32 logits, got " +
+                typeString(signature.getResult(0)));
+  int64_t vocab = logitsType.getShape().back();
+  if (logitsType.getNumElements() != vocab)
+    return fail("result 0 of @" + entry + " must hold one row of logits (batch 1)");
+  for (auto [r, a] : llvm::enumerate(tensorCacheArgs))
+    if (signature.getResult(r + 1) != args[a].tensor)
+      return fail("result " + llvm::Twine(r + 1) + " of @" + entry +
+                  " does not match tensor cache argument " + llvm::Twine(a));
+
+  // Capacity.
+  int64_t positions = int64_t(prompt.size()) - 1 + steps;
+  int64_t capacity = INT64_MAX;
+  for (Type t : signature.getInputs()) {
+    if (auto c = dyn_cast<mlir::kvq::CacheType>(t))
+      capacity = std::min(capacity, c.getCapacity());
+    else if (auto r = dyn_cast<RankedTensorType>(t); r && r.getRank() == 4)
+      capacity = std::min(capacity, r.getDimSize(2));
+  }
+  if (positions > capacity)
+    return fail("the prompt (" + llvm::Twine(prompt.size()) + " tokens) and " +
+                llvm::Twine(steps) + " steps need " + llvm::Twine(positions) +
+                " positions but the KV cache holds " + llvm::Twine(capacity) +
+                " (import with a larger --context)");
+  for (int64_t t : prompt)
+    if (t < 0 || t >= vocab)
+      return fail("prompt token " + llvm::Twine(t) + " is outside the "
+                  "vocabulary (0.." + llvm::Twine(vocab - 1) + ")");
+
+  // kvq.* argument attributes have no LLVM meaning: drop them before lowering.
+  auto withoutKVQ = [&](DictionaryAttr attrs) {
+    NamedAttrList kept;
+    if (attrs)
+      for (NamedAttribute attr : attrs)
+        if (!attr.getName().strref().starts_with("kvq."))
+          kept.push_back(attr);
+    return kept.getDictionary(&context);
+  };
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    func.setArgAttrs(i, withoutKVQ(func.getArgAttrDict(i)));
+  for (unsigned i = 0; i < func.getNumResults(); ++i)
+    func.setResultAttrs(i, withoutKVQ(func.getResultAttrDict(i)));
+  (*module)->removeAttr("kvq.model");
+
+  // External weights, lowering, JIT.
+  ::kvq::ExternalWeights weights;
+  if (llvm::Error err = weights.materialize(
+          *module, llvm::sys::path::parent_path(inputFile)))
+    return fail(llvm::toString(std::move(err)));
+  func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                UnitAttr::get(&context));
+  {
+    PassManager pm(&context);
+    ::kvq::LowerToCPUOptions options;
+    options.resultsToOutParams = true;
+    ::kvq::buildLowerToCPUPipeline(pm, options);
+    if (failed(pm.run(*module)))
+      return fail("lowering '" + inputFile + "' to the CPU failed");
+  }
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = makeOptimizingTransformer(optLevel, 0, nullptr);
+  auto engine = ExecutionEngine::create(*module, engineOptions);
+  if (!engine)
+    return fail("JIT compilation failed: " + llvm::toString(engine.takeError()));
+  (*engine)->registerSymbols([&](llvm::orc::MangleAndInterner interner) {
+      llvm::orc::SymbolMap map;
+      // Strided memref.copy lowers to a call of the runner utils' memrefCopy.
+      map[interner("memrefCopy")] = {
+          llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
+          llvm::JITSymbolFlags::Exported};
+      for (auto &kv : weights.symbols)
+        map[interner(kv.first())] = {llvm::orc::ExecutorAddr::fromPtr(kv.second),
+                                     llvm::JITSymbolFlags::Exported};
+      return map;
+    });
+
+  // Buffers.
+  std::vector<std::unique_ptr<Buffer>> inputs(args.size());
+  std::vector<std::unique_ptr<Buffer>> outputs; // logits, tensor caches
+  for (size_t i = 0; i < args.size(); ++i) {
+    const Arg &a = args[i];
+    size_t bytes = a.kind == Arg::KVQCache
+                       ? size_t(a.cacheBytes)
+                       : size_t(a.tensor.getNumElements()) *
+                             (a.tensor.getElementTypeBitWidth() / 8);
+    inputs[i] = std::make_unique<Buffer>(bytes);
+  }
+  outputs.push_back(std::make_unique<Buffer>(size_t(vocab) * 4));
+  for (size_t a : tensorCacheArgs)
+    outputs.push_back(std::make_unique<Buffer>(inputs[a]->bytes));
+
+  auto setInt = [](Buffer &b, Type el, int64_t v) {
+    if (el.isInteger(64)) {
+      std::memcpy(b.data, &v, 8);
+    } else {
+      int32_t w = int32_t(v);
+      std::memcpy(b.data, &w, 4);
+    }
+  };
+  auto call = [&](int64_t token, int64_t pos) -> llvm::Error {
+    std::vector<std::vector<int64_t>> descriptors;
+    for (size_t i = 0; i < args.size(); ++i) {
+      const Arg &a = args[i];
+      if (a.kind == Arg::Token)
+        setInt(*inputs[i], a.tensor.getElementType(), token);
+      if (a.kind == Arg::Position)
+        setInt(*inputs[i], a.tensor.getElementType(), pos);
+      if (a.kind == Arg::KVQCache)
+        descriptors.push_back(descriptorFor(inputs[i]->data, {a.cacheBytes}));
+      else
+        descriptors.push_back(
+            descriptorFor(inputs[i]->data, a.tensor.getShape()));
+    }
+    descriptors.push_back(descriptorFor(outputs[0]->data, logitsType.getShape()));
+    for (auto [r, a] : llvm::enumerate(tensorCacheArgs))
+      descriptors.push_back(
+          descriptorFor(outputs[r + 1]->data, args[a].tensor.getShape()));
+    std::vector<void *> pointers, packed;
+    for (auto &d : descriptors)
+      pointers.push_back(d.data());
+    for (void *&p : pointers)
+      packed.push_back(&p);
+    if (llvm::Error err = (*engine)->invokePacked("_mlir_ciface_" + entry, packed))
+      return err;
+    // The updated tensor caches are the next step's inputs.
+    for (auto [r, a] : llvm::enumerate(tensorCacheArgs))
+      std::swap(inputs[a], outputs[r + 1]);
+    return llvm::Error::success();
+  };
+
+  bool showProgress = progress == Progress::On ||
+                      (progress == Progress::Auto && llvm::errs().is_displayed() &&
+                       positions >= 32);
+  ::kvq::NpyArray allLogits;
+  allLogits.type = ::kvq::NpyDType::F32;
+  allLogits.shape = {positions, vocab};
+  allLogits.data.resize(size_t(positions * vocab) * 4);
+
+  if (!quiet) {
+    llvm::outs() << "prompt:";
+    for (int64_t t : prompt)
+      llvm::outs() << " " << t;
+    llvm::outs() << "\n";
+  }
+  std::vector<int64_t> generated;
+  int64_t token = prompt[0];
+  auto start = std::chrono::steady_clock::now();
+  auto lastProgress = start - std::chrono::seconds(1);
+  for (int64_t pos = 0; pos < positions; ++pos) {
+    if (pos < int64_t(prompt.size()))
+      token = prompt[pos];
+    if (llvm::Error err = call(token, pos))
+      return fail("calling @" + entry + " at position " + llvm::Twine(pos) +
+                  " failed: " + llvm::toString(std::move(err)));
+    const float *logits = reinterpret_cast<const float *>(outputs[0]->data);
+    std::memcpy(allLogits.data.data() + size_t(pos * vocab) * 4, logits,
+                size_t(vocab) * 4);
+    int64_t best = 0;
+    double max = -INFINITY;
+    for (int64_t v = 0; v < vocab; ++v) {
+      if (!std::isfinite(logits[v]))
+        return fail("non-finite logit for token " + llvm::Twine(v) +
+                    " at position " + llvm::Twine(pos));
+      if (logits[v] > max) {
+        max = logits[v];
+        best = v;
+      }
+    }
+    double sum = 0;
+    for (int64_t v = 0; v < vocab; ++v)
+      sum += std::exp(double(logits[v]) - max);
+    double logprob = double(logits[best]) - max - std::log(sum);
+    if (pos + 1 >= int64_t(prompt.size())) {
+      generated.push_back(best);
+      token = best;
+      if (!quiet)
+        llvm::outs() << "step " << generated.size() - 1 << ": pos " << pos
+                     << " token " << best << " logprob "
+                     << llvm::format("%.6f", logprob) << "\n";
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (showProgress &&
+        (pos + 1 == positions ||
+         std::chrono::duration<double>(now - lastProgress).count() > 0.1)) {
+      lastProgress = now;
+      double seconds = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+      llvm::errs() << "\rkvq-generate: position " << pos + 1 << "/" << positions
+                   << " (" << llvm::format("%.1f", (pos + 1) / seconds)
+                   << " tok/s)";
+      llvm::errs().flush();
+    }
+  }
+  if (showProgress)
+    llvm::errs() << "\n";
+  if (quiet) {
+    for (auto [i, t] : llvm::enumerate(generated))
+      llvm::outs() << (i ? " " : "") << t;
+    llvm::outs() << "\n";
+  } else {
+    llvm::outs() << "generated:";
+    for (int64_t t : generated)
+      llvm::outs() << " " << t;
+    llvm::outs() << "\n";
+  }
+  if (!logitsOut.empty())
+    if (llvm::Error err = ::kvq::writeNpy(logitsOut, allLogits))
+      return fail(llvm::toString(std::move(err)));
+  return 0;
+}
