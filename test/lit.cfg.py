@@ -43,6 +43,7 @@ tools = [
     "kvq-gpu-aot",
     "kvq-import",
     "kvq-generate",
+    "kvq-alloc",
     "not",
     "count",
     # Stock upstream mlir-opt, to prove the plugin loads into it.

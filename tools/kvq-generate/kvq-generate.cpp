@@ -25,13 +25,11 @@
 #include "kvq/InitAll.h"
 #include "kvq/Pipelines/Pipelines.h"
 #include "kvq/Runtime/CacheLayout.h"
+#include "kvq/Support/CpuJit.h"
 #include "kvq/Support/Npy.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/ExecutionEngine/CRunnerUtils.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -40,7 +38,6 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-#include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -199,19 +196,6 @@ struct Buffer {
     data = reinterpret_cast<uint8_t *>((p + 63) / 64 * 64);
   }
 };
-
-/// A ranked memref descriptor (row-major) for the C interface.
-static std::vector<int64_t> descriptorFor(void *data,
-                                          llvm::ArrayRef<int64_t> shape) {
-  std::vector<int64_t> d = {reinterpret_cast<int64_t>(data),
-                            reinterpret_cast<int64_t>(data), 0};
-  d.insert(d.end(), shape.begin(), shape.end());
-  std::vector<int64_t> strides(shape.size(), 1);
-  for (int i = int(shape.size()) - 2; i >= 0; --i)
-    strides[i] = strides[i + 1] * shape[i + 1];
-  d.insert(d.end(), strides.begin(), strides.end());
-  return d;
-}
 
 static int64_t numElements(llvm::ArrayRef<int64_t> shape) {
   int64_t n = 1;
@@ -386,13 +370,10 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   std::string error;
-  auto file = openInputFile(inputFile, &error);
-  if (!file)
-    return fail("cannot open module '" + inputFile + "': " + error);
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      ::kvq::parseModuleFile(inputFile, context, sourceMgr, error);
   if (!module)
-    return fail("cannot parse module '" + inputFile + "'");
+    return fail(error);
   auto func = module->lookupSymbol<func::FuncOp>(entry);
   if (!func || func.isExternal())
     return fail("module '" + inputFile + "' has no func.func @" + entry);
@@ -562,34 +543,10 @@ int main(int argc, char **argv) {
   if (llvm::Error err = weights.materialize(
           *module, llvm::sys::path::parent_path(inputFile)))
     return fail(llvm::toString(std::move(err)));
-  func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                UnitAttr::get(&context));
-  {
-    PassManager pm(&context);
-    ::kvq::LowerToCPUOptions options;
-    options.resultsToOutParams = true;
-    ::kvq::buildLowerToCPUPipeline(pm, options);
-    if (failed(pm.run(*module)))
-      return fail("lowering '" + inputFile + "' to the CPU failed");
-  }
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = makeOptimizingTransformer(optLevel, 0, nullptr);
-  auto engine = ExecutionEngine::create(*module, engineOptions);
+  auto engine = ::kvq::compileForCPU(*module, entry, optLevel, weights.symbols);
   if (!engine)
-    return fail("JIT compilation failed: " + llvm::toString(engine.takeError()));
-  (*engine)->registerSymbols([&](llvm::orc::MangleAndInterner interner) {
-      llvm::orc::SymbolMap map;
-      // Strided memref.copy lowers to a call of the runner utils' memrefCopy.
-      map[interner("memrefCopy")] = {
-          llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
-          llvm::JITSymbolFlags::Exported};
-      for (auto &kv : weights.symbols)
-        map[interner(kv.first())] = {llvm::orc::ExecutorAddr::fromPtr(kv.second),
-                                     llvm::JITSymbolFlags::Exported};
-      return map;
-    });
+    return fail("compiling '" + inputFile +
+                "' failed: " + llvm::toString(engine.takeError()));
 
   // Buffers.
   std::vector<std::unique_ptr<Buffer>> inputs(args.size());
@@ -623,21 +580,17 @@ int main(int argc, char **argv) {
       if (a.kind == Arg::Position)
         setInt(*inputs[i], a.tensor.getElementType(), pos);
       if (a.kind == Arg::KVQCache)
-        descriptors.push_back(descriptorFor(inputs[i]->data, {a.cacheBytes}));
+        descriptors.push_back(::kvq::memrefDescriptor(inputs[i]->data, {a.cacheBytes}));
       else
         descriptors.push_back(
-            descriptorFor(inputs[i]->data, a.tensor.getShape()));
+            ::kvq::memrefDescriptor(inputs[i]->data, a.tensor.getShape()));
     }
-    descriptors.push_back(descriptorFor(outputs[0]->data, logitsType.getShape()));
+    descriptors.push_back(::kvq::memrefDescriptor(outputs[0]->data, logitsType.getShape()));
     for (auto [r, a] : llvm::enumerate(tensorCacheArgs))
       descriptors.push_back(
-          descriptorFor(outputs[r + 1]->data, args[a].tensor.getShape()));
-    std::vector<void *> pointers, packed;
-    for (auto &d : descriptors)
-      pointers.push_back(d.data());
-    for (void *&p : pointers)
-      packed.push_back(&p);
-    if (llvm::Error err = (*engine)->invokePacked("_mlir_ciface_" + entry, packed))
+          ::kvq::memrefDescriptor(outputs[r + 1]->data, args[a].tensor.getShape()));
+    if (llvm::Error err =
+            ::kvq::invokeWithDescriptors(**engine, entry, descriptors))
       return err;
     // The updated tensor caches are the next step's inputs.
     for (auto [r, a] : llvm::enumerate(tensorCacheArgs))

@@ -9,26 +9,19 @@
 //
 //===----------------------------------------------------------------------===//
 #include "kvq/InitAll.h"
-#include "kvq/Pipelines/Pipelines.h"
+#include "kvq/Support/CpuJit.h"
 #include "kvq/Support/Npy.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
@@ -118,23 +111,6 @@ static bool allFinite(const kvq::NpyArray &a) {
   }
 }
 
-/// A ranked memref descriptor as the C interface expects it: allocated and
-/// aligned pointers, offset, sizes, strides (row-major).
-static std::vector<int64_t> descriptorFor(void *data,
-                                          llvm::ArrayRef<int64_t> shape) {
-  std::vector<int64_t> d;
-  d.push_back(reinterpret_cast<int64_t>(data));
-  d.push_back(reinterpret_cast<int64_t>(data));
-  d.push_back(0);
-  for (int64_t s : shape)
-    d.push_back(s);
-  std::vector<int64_t> strides(shape.size(), 1);
-  for (int i = int(shape.size()) - 2; i >= 0; --i)
-    strides[i] = strides[i + 1] * shape[i + 1];
-  d.insert(d.end(), strides.begin(), strides.end());
-  return d;
-}
-
 static void printArray(const kvq::NpyArray &a, unsigned index) {
   llvm::outs() << "result " << index << ": " << kvq::npyDescr(a.type) << " "
                << a.shapeString();
@@ -197,13 +173,10 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   std::string error;
-  auto file = openInputFile(inputFile, &error);
-  if (!file)
-    return fail("cannot open module '" + inputFile + "': " + error);
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      kvq::parseModuleFile(inputFile, context, sourceMgr, error);
   if (!module)
-    return fail("cannot parse module '" + inputFile + "'");
+    return fail(error);
 
   auto func = module->lookupSymbol<func::FuncOp>(entry);
   if (!func)
@@ -277,43 +250,18 @@ int main(int argc, char **argv) {
     results.push_back(std::move(out));
   }
 
-  // Lower (unless already lowered) and JIT.
-  func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                UnitAttr::get(&context));
-  bool lowered = true;
-  module->walk([&](Operation *op) {
-    if (!isa<ModuleOp>(op) && op->getDialect() &&
-        op->getDialect()->getNamespace() != "llvm")
-      lowered = false;
-  });
-  if (!lowered) {
-    PassManager pm(&context);
-    kvq::LowerToCPUOptions options;
-    options.resultsToOutParams = true;
-    kvq::buildLowerToCPUPipeline(pm, options);
-    if (failed(pm.run(*module)))
-      return fail("lowering '" + inputFile + "' to the CPU failed");
-  }
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  auto optimize = makeOptimizingTransformer(optLevel, 0, nullptr);
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = optimize;
-  auto engine = ExecutionEngine::create(*module, engineOptions);
+  // Lower (unless already lowered), JIT and call.
+  auto engine = kvq::compileForCPU(*module, entry, optLevel);
   if (!engine)
-    return fail("JIT compilation failed: " + llvm::toString(engine.takeError()));
-
+    return fail("compiling '" + inputFile +
+                "' failed: " + llvm::toString(engine.takeError()));
   std::vector<std::vector<int64_t>> descriptors;
   for (kvq::NpyArray &a : arrays)
-    descriptors.push_back(descriptorFor(a.data.data(), a.shape));
+    descriptors.push_back(kvq::memrefDescriptor(a.data.data(), a.shape));
   for (kvq::NpyArray &r : results)
-    descriptors.push_back(descriptorFor(r.data.data(), r.shape));
-  std::vector<void *> pointers, args;
-  for (auto &d : descriptors)
-    pointers.push_back(d.data());
-  for (void *&p : pointers)
-    args.push_back(&p);
-  if (llvm::Error err = (*engine)->invokePacked("_mlir_ciface_" + entry, args))
+    descriptors.push_back(kvq::memrefDescriptor(r.data.data(), r.shape));
+  if (llvm::Error err =
+          kvq::invokeWithDescriptors(**engine, entry, descriptors))
     return fail("calling @" + entry + " failed: " + llvm::toString(std::move(err)));
 
   for (auto [i, r] : llvm::enumerate(results)) {
