@@ -76,9 +76,10 @@ def log(*a):
 def run(cmd, **kw):
     r = subprocess.run(cmd, capture_output=True, text=True, **kw)
     if r.returncode != 0:
-        raise RuntimeError("command failed (%d): %s\n%s%s" %
-                           (r.returncode, " ".join(cmd), r.stdout[-2000:],
-                            r.stderr[-4000:]))
+        errors = [l for l in r.stderr.splitlines() if "error: " in l]
+        raise RuntimeError("command failed (%d): %s\n%s\n%s" %
+                           (r.returncode, " ".join(cmd), "\n".join(errors),
+                            r.stderr[-2000:]))
     return r
 
 
@@ -221,23 +222,63 @@ class Study:
             report = json.load(f)
         os.remove(js)
         caches = sorted(report["caches"], key=lambda c: c.get("layer", 0))
+        # Caches split per KV head (kvq-split-heads) hold 1/kv_heads of a
+        # layer's elements each.
+        for c in caches:
+            c["_heads_fraction"] = self.layers / len(caches)
         return self.bytes_per_token(caches)
 
     def bytes_per_token(self, caches):
-        """Steady-state bytes per cached token (codes + scales + zeros of keys
-        and values, all layers) and the buffer bytes / context."""
-        elems = self.elements_per_token_per_layer
-        marginal = sum(elems * (c["keys"]["bits_per_element"] +
-                                c["values"]["bits_per_element"]) / 8
+        """Stored bytes per cached token: the code, scale and zero-point
+        segments (or the f16 data) of keys and values of every cache, divided
+        by the capacity (so code-word padding, e.g. 3-bit codes of head_dim 8
+        in one 32-bit word, counts); and the buffer bytes / capacity (plus the
+        window ring and header)."""
+        def seg(t):
+            return sum(t.get(k, 0) for k in ("codes_bytes", "scales_bytes",
+                                              "zeros_bytes", "data_bytes"))
+        marginal = sum((seg(c["keys"]) + seg(c["values"])) / self.capacity
                        for c in caches)
         buffer = sum(c["bytes_per_token"] for c in caches)
+        # Nominal: bits per element (codes + scales + zeros, no word padding)
+        # times the elements of a token.
+        nominal = self.elements_per_token_per_layer * sum(
+            (c["keys"]["bits_per_element"] + c["values"]["bits_per_element"]) / 8
+            * c.get("_heads_fraction", 1.0) for c in caches)
         return {"bytes_per_token": marginal, "buffer_bytes_per_token": buffer,
+                "nominal_bytes_per_token": nominal,
                 "key_bits": [c["keys"]["bits"] for c in caches],
                 "value_bits": [c["values"]["bits"] for c in caches],
                 "key_bits_per_element": [c["keys"]["bits_per_element"]
                                          for c in caches],
                 "value_bits_per_element": [c["values"]["bits_per_element"]
                                            for c in caches]}
+
+    def base_module(self, group, window):
+        """The raised module (K4V2 schemes at this group and window, every
+        layer bound to its projections) that kvq-assign-bits re-allocates."""
+        path = os.path.join(self.out, "base-g%d-w%d.mlir" % (group, window))
+        if not os.path.exists(path):
+            bos = os.path.join(self.out, "eval-bos.npy")
+            run([self.tool("kvq-generate"), self.module, "--prompt=1,1",
+                 "--steps=1", "--quiet", "--progress=off", "--key-bits=4",
+                 "--value-bits=2", "--emit-module=" + path] +
+                self.scheme_options(group, window))
+        return path
+
+    def allocate(self, tag, group, window, policy, budget, granularity):
+        """kvq-assign-bits on the base module; returns (module, report) or
+        raises RuntimeError with the tool's message."""
+        out = os.path.join(self.tmp, tag + ".alloc.mlir")
+        js = os.path.join(self.tmp, tag + ".alloc.json")
+        run([self.tool("kvq-opt"), self.base_module(group, window),
+             "--kvq-assign-bits=policy=%s budget=%r granularity=%s "
+             "accounting=stored json=%s" % (policy, budget, granularity, js),
+             "-o", out])
+        with open(js) as f:
+            report = json.load(f)
+        os.remove(js)
+        return out, report
 
     def scheme_options(self, group, window):
         return ["--key-group=%d" % group, "--value-group=%d" % group,
@@ -278,6 +319,8 @@ def main():
     with open(a.model, "rb") as f:
         dim, hidden, layers, heads, kv_heads, vocab, seq = struct.unpack(
             "7i", f.read(28))
+    study.capacity = seq
+    study.layers = layers
     study.elements_per_token_per_layer = kv_heads * (dim // heads)
     groups = [int(g) for g in a.groups.split(",")]
     windows = [int(w) for w in a.windows.split(",")]
@@ -346,11 +389,59 @@ def main():
     with ThreadPoolExecutor(max_workers=a.jobs) as ex:
         results["runs"] = list(ex.map(do, jobs))
 
-    for pol in policies:
-        results.setdefault("pending", []).append(
-            "%s (budgets of %s; per %s): pending issue 5 (kvq-assign-bits "
-            "is not on main yet)" % (pol, "/".join(BUDGETS),
-                                     " and per ".join(GRANULARITIES)))
+    # Allocation policies at the stored budget of a fixed configuration
+    # (average stored bits per element, scales included, as
+    # kvq-report-footprint computes them for that configuration here).
+    fixed_bpe = {}
+    for r in results["runs"]:
+        if r["config"] in BUDGETS and "sensitivity" not in r:
+            fixed_bpe[(r["config"], r["group"], r["window"])] = (
+                r["key_bits_per_element"][0] + r["value_bits_per_element"][0]) / 2
+    alloc_jobs = []
+    for g in groups:
+        for w in windows:
+            for bname in BUDGETS:
+                if (bname, g, w) not in fixed_bpe:
+                    continue
+                budget = fixed_bpe[(bname, g, w)]
+                for pol in policies:
+                    for gran in GRANULARITIES:
+                        alloc_jobs.append((g, w, bname, budget, pol, gran))
+
+    def do_alloc(job):
+        g, w, bname, budget, pol, gran = job
+        name = "%s@%s/%s" % (pol, bname, gran)
+        tag = "%s-%s-%s-g%d-w%d" % (pol, bname, gran, g, w)
+        rec = {"config": name, "policy": pol, "budget_of": bname,
+               "budget": budget, "granularity": gran, "group": g,
+               "window": w, "key_window": key_window(g, w)}
+        try:
+            module, report = study.allocate(tag, g, w, pol, budget, gran)
+        except RuntimeError as e:
+            msg = [l.split("error: ", 1)[1] for l in str(e).splitlines()
+                   if "error: " in l]
+            rec["error"] = msg[-1] if msg else str(e)[-300:]
+            log("%-24s not run: %s" % (tag, rec["error"]))
+            return rec
+        rec["allocation"] = [{"layer": l.get("layer"),
+                              "key_bits": l.get("key", {}).get("bits"),
+                              "value_bits": l.get("value", {}).get("bits"),
+                              "key_head_bits": l.get("key", {}).get("head_bits"),
+                              "value_head_bits": l.get("value", {}).get("head_bits")}
+                             for l in report.get("layers", [])]
+        rec["report"] = report
+        r = study.score(tag, [], module=module)
+        os.remove(module)
+        rec.update(metrics(study.ref_logits, r["logits"], study.streams))
+        rec.update(r["footprint"])
+        rec["seconds"] = round(r["seconds"], 2)
+        log("%-24s KL %.5f  PPL %.4f  top1 %.4f  %6.1f B/token  (%.1fs)" %
+            (tag, rec["kl"], rec["ppl"], rec["top1"], rec["bytes_per_token"],
+             r["seconds"]))
+        return rec
+
+    with ThreadPoolExecutor(max_workers=a.jobs) as ex:
+        results["allocations"] = list(ex.map(do_alloc, alloc_jobs))
     results["seconds"] = round(time.time() - t0, 1)
     with open(os.path.join(study.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
@@ -361,9 +452,26 @@ def main():
                                os.path.join(study.out, "results.json")))
 
 
+def widths(r):
+    """'K4444 3444 ... / V2222 ...' per layer (per head when split)."""
+    al = r.get("allocation") or []
+    if not al:
+        return ""
+    def fmt(x):
+        return "%g" % x
+    if al[0].get("key_head_bits"):
+        k = " ".join("".join(fmt(b) for b in l["key_head_bits"]) for l in al)
+        v = " ".join("".join(fmt(b) for b in l["value_head_bits"]) for l in al)
+    else:
+        k = "".join(fmt(l["key_bits"]) for l in al)
+        v = "".join(fmt(l["value_bits"]) for l in al)
+    return "K %s / V %s" % (k, v)
+
+
 def markdown(res):
     lines = []
     runs = [r for r in res["runs"] if "sensitivity" not in r]
+    allocs = res.get("allocations", [])
     fp16 = [r for r in runs if r["config"] == "fp16"]
     settings = sorted({(r["group"], r["window"]) for r in runs
                        if r["group"] is not None})
@@ -374,17 +482,54 @@ def markdown(res):
         lines.append("**group %d, window %d**%s\n" % (
             g, w, "" if kw == w else " (key window %d: keys need a multiple "
             "of their %d-token group)" % (kw, g)))
-        lines.append("| config | KL (nats) | ± s.e. | PPL | top-1 | bytes/token "
-                     "| K bits/elem | V bits/elem |")
-        lines.append("|---|---|---|---|---|---|---|---|")
-        for r in fp16 + [r for r in runs if (r["group"], r["window"]) == (g, w)]:
-            se = np.std(r["kl_per_stream"], ddof=1) / math.sqrt(
-                len(r["kl_per_stream"])) if len(r["kl_per_stream"]) > 1 else 0
-            lines.append("| %s | %.5f | %.5f | %.4f | %.2f%% | %.1f | %.2f | %.2f |" % (
+        lines.append("| config | KL (nats) | ± s.e. | PPL | top-1 | stored "
+                     "B/token | nominal B/token | K bits/elem | V bits/elem | "
+                     "widths (layer 0..4) |")
+        lines.append("|---|---|---|---|---|---|---|---|---|---|")
+        for r in fp16 + [r for r in runs + allocs
+                         if (r["group"], r["window"]) == (g, w)]:
+            if "error" in r:
+                lines.append("| %s | not run: %s ||||||||| " % (
+                    r["config"], r["error"].replace("|", "/")))
+                continue
+            n = len(r["kl_per_stream"])
+            se = np.std(r["kl_per_stream"], ddof=1) / math.sqrt(n) if n > 1 else 0
+            kb = r["key_bits_per_element"]
+            vb = r["value_bits_per_element"]
+            same = len(set(kb)) == 1 and len(set(vb)) == 1
+            lines.append("| %s | %.4f | %.4f | %.3f | %.1f%% | %.0f | %.1f | %s | %s | %s |" % (
                 r["config"], r["kl"], se, r["ppl"], 100 * r["top1"],
-                r["bytes_per_token"], r["key_bits_per_element"][0],
-                r["value_bits_per_element"][0]))
+                r["bytes_per_token"], r["nominal_bytes_per_token"],
+                "%.2f" % kb[0] if same else "%.2f (mean)" % np.mean(kb),
+                "%.2f" % vb[0] if same else "%.2f (mean)" % np.mean(vb),
+                widths(r)))
         lines.append("")
+    sens = [r for r in res["runs"] if "sensitivity" in r]
+    if sens:
+        wn = res["weight_norms"]
+        lines.append("**Per-layer sensitivity** (one layer's keys or values at "
+                     "2 bits, every other tensor 16-bit; group %s, window %s) "
+                     "against the weight-norm proxy\n" % (sens[0]["group"],
+                                                          sens[0]["window"]))
+        lines.append("| layer | KL, keys at 2 bits | KL, values at 2 bits | "
+                     "‖W_K‖_F | ‖W_V‖_F | ‖W_K diag(g)‖_F | ‖W_V diag(g)‖_F |")
+        lines.append("|---|---|---|---|---|---|---|")
+        layers = len(wn["w_k"])
+        kk = [next(r["kl"] for r in sens if r["sensitivity"]["tensor"] == "key"
+                   and r["sensitivity"]["layer"] == l) for l in range(layers)]
+        vv = [next(r["kl"] for r in sens if r["sensitivity"]["tensor"] == "value"
+                   and r["sensitivity"]["layer"] == l) for l in range(layers)]
+        for l in range(layers):
+            lines.append("| %d | %.4f | %.4f | %.2f | %.2f | %.2f | %.2f |" % (
+                l, kk[l], vv[l], wn["w_k"][l], wn["w_v"][l], wn["w_k_gain"][l],
+                wn["w_v_gain"][l]))
+        lines.append("")
+        lines.append("Spearman rank correlation with measured sensitivity: "
+                     "keys %.2f (‖W_K‖), values %.2f (‖W_V‖); all 10 tensors "
+                     "together %.2f (norm² vs KL).\n" % (
+                         spearman(wn["w_k"], kk), spearman(wn["w_v"], vv),
+                         spearman([x * x for x in wn["w_k"] + wn["w_v"]],
+                                  kk + vv)))
     return "\n".join(lines) + "\n"
 
 

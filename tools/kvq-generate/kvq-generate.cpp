@@ -426,6 +426,19 @@ int main(int argc, char **argv) {
                  << " already has !kvq.cache arguments; scheme options are "
                     "ignored\n";
   }
+  // Per-KV-head widths (kvq-assign-bits granularity=head) become one cache
+  // per KV head.
+  if (llvm::any_of(llvm::seq<unsigned>(0, func.getNumArguments()),
+                   [&](unsigned i) {
+                     return func.getArgAttr(i, "kvq.key_head_bits") ||
+                            func.getArgAttr(i, "kvq.value_head_bits");
+                   })) {
+    PassManager pm(&context);
+    pm.addPass(mlir::kvq::createKVQSplitHeads());
+    if (failed(pm.run(*module)))
+      return fail("kvq-split-heads failed on '" + inputFile + "'");
+    func = module->lookupSymbol<func::FuncOp>(entry);
+  }
 
   // Arguments: roles when the importer left them, else the convention
   // (token, position, caches...).

@@ -198,4 +198,36 @@ def KVQAssignBits : Pass<"kvq-assign-bits", "ModuleOp"> {
   ];
 }
 
+def KVQSplitHeads : Pass<"kvq-split-heads", "ModuleOp"> {
+  let summary = "Split caches with per-KV-head widths into one cache per KV head";
+  let description = [{
+    A cache type has one key and one value scheme, so `kvq-assign-bits
+    granularity=head` records its per-KV-head widths as `kvq.key_head_bits`
+    and `kvq.value_head_bits` attributes instead of retyping. This pass makes
+    such an allocation executable: every `!kvq.cache` function argument that
+    carries both attributes (one width per KV head) is replaced by one
+    single-head cache per KV head, `!kvq.cache<B x 1 x C x D x E, ...>`,
+    whose schemes are the original ones with the head's widths (widths
+    without a kernel are rounded down to 2, 3, 4, 8 or 16 as
+    `kvq-assign-bits` does; a 16-bit width gets the unquantized scheme).
+    Users are rewritten per head:
+
+    - `kvq.append %k, %v` appends slice `h` of the keys and values (a
+      `tensor.extract_slice` of the KV-head dimension) into head `h`'s cache;
+    - `kvq.attend %q` attends query heads `h*G .. (h+1)*G` (G = query heads per
+      KV head, the GQA group) to head `h`'s cache with the same scale and
+      lengths, and inserts the outputs into one result;
+    - `kvq.length` reads head 0's cache (all heads hold the same tokens);
+    - `kvq.bind_projections` is dropped (weight analyses run before).
+
+    Quantization never mixes KV heads (scales are per head, per channel or
+    per token group), so a split cache stores exactly the numbers a cache
+    with per-head schemes would. The new arguments carry `kvq.role =
+    "cache"`, the layer, and `kvq.kv_head`. Any other use of a split cache
+    is an error.
+  }];
+  let dependentDialects = ["::mlir::kvq::KVQDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // KVQ_DIALECT_KVQ_TRANSFORMS_PASSES_TD
