@@ -46,12 +46,15 @@ static SchemeAttr headScheme(CacheType type, bool key, unsigned bits) {
                          Rotation::None, 0);
 }
 
+/// The widths of attribute `name`, or the scheme's own width for every head
+/// when the attribute is absent.
 static FailureOr<SmallVector<unsigned>> headWidths(func::FuncOp func,
                                                    unsigned arg, StringRef name,
-                                                   int64_t heads) {
+                                                   int64_t heads,
+                                                   SchemeAttr scheme) {
   auto attr = func.getArgAttrOfType<ArrayAttr>(arg, name);
   if (!attr)
-    return failure();
+    return SmallVector<unsigned>(heads, scheme.getBits());
   SmallVector<unsigned> widths;
   for (Attribute a : attr) {
     auto f = dyn_cast<FloatAttr>(a);
@@ -76,8 +79,10 @@ static FailureOr<unsigned> splitArgument(func::FuncOp func, unsigned index) {
   BlockArgument old = func.getArgument(index);
   auto type = cast<CacheType>(old.getType());
   int64_t heads = type.getKvHeads();
-  auto kb = headWidths(func, index, "kvq.key_head_bits", heads);
-  auto vb = headWidths(func, index, "kvq.value_head_bits", heads);
+  auto kb = headWidths(func, index, "kvq.key_head_bits", heads,
+                       type.getKeys());
+  auto vb = headWidths(func, index, "kvq.value_head_bits", heads,
+                       type.getValues());
   if (failed(kb) || failed(vb))
     return failure();
 
