@@ -320,7 +320,7 @@ WeightSource WeightResolver::resolveMatrix(Value v, int64_t rows,
   float *out = reinterpret_cast<float *>(owned.back().data());
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c)
-      out[r * cols + c] = ::kvq::loadElement(raw.data, *et, c * rows + r);
+      out[r * cols + c] = ::kvq::loadAsFloat(raw.data, *et, c * rows + r);
   src.view.data = out;
   src.view.type = ::kvq::ElementType::F32;
   src.origin += " (transposed)";
@@ -342,7 +342,7 @@ GainSource WeightResolver::resolveGain(Value v) {
     return g;
   }
   for (int64_t i = 0; i < raw.elements; ++i)
-    g.values.push_back(::kvq::loadElement(raw.data, *et, i));
+    g.values.push_back(::kvq::loadAsFloat(raw.data, *et, i));
   return g;
 }
 
@@ -581,7 +581,7 @@ LogicalResult AssignBitsPass::measure(ModuleOp module,
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t h = 0; h < hidden; ++h)
           (*buf)[r * hidden + h] =
-              ::kvq::loadElement(s.view.data, s.view.type, h * rows + r);
+              ::kvq::loadAsFloat(s.view.data, s.view.type, h * rows + r);
       transposedCopies.emplace_back(buf);
       s.view.data = buf->data();
       s.view.type = ::kvq::ElementType::F32;
