@@ -43,6 +43,7 @@ tools = [
     "kvq-gpu-aot",
     "kvq-import",
     "kvq-generate",
+    "kvq-calibrate",
     "kvq-alloc",
     "not",
     "count",

@@ -315,8 +315,10 @@ kvq::allocateOptimal(const AllocProblem &p,
     uint8_t j = choice[i * size_t(cap + 1) + b];
     r.bits[i] = p.candidates[j];
     b -= units[i][j] - *std::min_element(units[i].begin(), units[i].end());
+    r.tensorErrors.insert(r.tensorErrors.begin(), errors[i][j]);
   }
   summarize(p, r);
+  r.error = std::accumulate(r.tensorErrors.begin(), r.tensorErrors.end(), 0.0);
   return r;
 }
 
@@ -473,7 +475,8 @@ llvm::json::Object kvq::resultToJSON(const AllocProblem &p,
     o["elements"] = t.elements;
     o["bits"] = r.bits[i];
     o["stored_bits"] = p.costPerElement(t, r.bits[i]);
-    o["error"] = modeledError(t.coeff, r.bits[i]);
+    o["error"] = i < r.tensorErrors.size() ? r.tensorErrors[i]
+                                           : modeledError(t.coeff, r.bits[i]);
     tensors.push_back(std::move(o));
   }
   llvm::json::Object o;

@@ -12,22 +12,6 @@
 
 using namespace kvq;
 
-llvm::StringRef kvq::elementTypeName(ElementType type) {
-  switch (type) {
-  case ElementType::F32:
-    return "f32";
-  case ElementType::F16:
-    return "f16";
-  case ElementType::BF16:
-    return "bf16";
-  }
-  return "?";
-}
-
-unsigned kvq::elementTypeSize(ElementType type) {
-  return type == ElementType::F32 ? 4 : 2;
-}
-
 std::optional<NormKind> kvq::parseNormKind(llvm::StringRef name) {
   return llvm::StringSwitch<std::optional<NormKind>>(name)
       .Case("frobenius", NormKind::Frobenius)
@@ -37,55 +21,6 @@ std::optional<NormKind> kvq::parseNormKind(llvm::StringRef name) {
 
 llvm::StringRef kvq::normKindName(NormKind kind) {
   return kind == NormKind::Frobenius ? "frobenius" : "spectral";
-}
-
-static float halfBitsToFloat(uint16_t h) {
-  uint32_t sign = uint32_t(h & 0x8000) << 16;
-  uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
-  uint32_t bits;
-  if (exp == 0) {
-    if (mant == 0) {
-      bits = sign;
-    } else { // subnormal: renormalise
-      int e = -1;
-      do {
-        ++e;
-        mant <<= 1;
-      } while (!(mant & 0x400));
-      bits = sign | uint32_t(127 - 15 - e) << 23 | (mant & 0x3ff) << 13;
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | mant << 13;
-  } else {
-    bits = sign | (exp + 127 - 15) << 23 | mant << 13;
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-float kvq::loadElement(const void *data, ElementType type, int64_t index) {
-  switch (type) {
-  case ElementType::F32: {
-    float f;
-    std::memcpy(&f, static_cast<const char *>(data) + 4 * index, 4);
-    return f;
-  }
-  case ElementType::F16: {
-    uint16_t h;
-    std::memcpy(&h, static_cast<const char *>(data) + 2 * index, 2);
-    return halfBitsToFloat(h);
-  }
-  case ElementType::BF16: {
-    uint16_t h;
-    std::memcpy(&h, static_cast<const char *>(data) + 2 * index, 2);
-    uint32_t bits = uint32_t(h) << 16;
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
-  }
-  }
-  return 0;
 }
 
 namespace {
@@ -122,7 +57,7 @@ void loadRow(const MatrixView &m, int64_t r, double *out) {
   case ElementType::F16: {
     const uint16_t *p = reinterpret_cast<const uint16_t *>(base) + r * n;
     for (int64_t i = 0; i < n; ++i)
-      out[i] = halfBitsToFloat(p[i]);
+      out[i] = halfToFloat(p[i]);
     return;
   }
   }

@@ -11,32 +11,6 @@
 using namespace kvq;
 using llvm::StringRef;
 
-StringRef kvq::weightDTypeName(WeightDType type) {
-  switch (type) {
-  case WeightDType::F32:
-    return "f32";
-  case WeightDType::F16:
-    return "f16";
-  case WeightDType::BF16:
-    return "bf16";
-  }
-  return "?";
-}
-
-unsigned kvq::weightDTypeSize(WeightDType type) {
-  return type == WeightDType::F32 ? 4 : 2;
-}
-
-std::optional<WeightDType> kvq::parseWeightDType(StringRef name) {
-  if (name == "f32")
-    return WeightDType::F32;
-  if (name == "f16")
-    return WeightDType::F16;
-  if (name == "bf16")
-    return WeightDType::BF16;
-  return std::nullopt;
-}
-
 StringRef kvq::checkpointFormatName(CheckpointFormat format) {
   switch (format) {
   case CheckpointFormat::Auto:
@@ -80,42 +54,9 @@ llvm::Error Checkpoint::add(TensorInfo info) {
   return llvm::Error::success();
 }
 
-float kvq::halfToFloat(uint16_t h) {
-  uint32_t sign = uint32_t(h & 0x8000) << 16;
-  uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
-  uint32_t bits;
-  if (exp == 0) {
-    if (mant == 0) {
-      bits = sign;
-    } else { // subnormal: renormalise
-      int e = -1;
-      do {
-        ++e;
-        mant <<= 1;
-      } while (!(mant & 0x400));
-      mant &= 0x3ff;
-      bits = sign | uint32_t(127 - 15 - e) << 23 | mant << 13;
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | mant << 13;
-  } else {
-    bits = sign | (exp + 127 - 15) << 23 | mant << 13;
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-float kvq::bf16ToFloat(uint16_t h) {
-  uint32_t bits = uint32_t(h) << 16;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
 void kvq::readAsFloat(const TensorInfo &info, int64_t first, int64_t count,
                       float *out) {
-  unsigned size = weightDTypeSize(info.dtype);
+  unsigned size = floatFormatSize(info.dtype);
   const char *p = info.data + first * size;
   for (int64_t i = 0; i < count; ++i, p += size) {
     if (info.dtype == WeightDType::F32) {

@@ -327,7 +327,7 @@ llvm::Error kvq::detail::readGGUF(Checkpoint &ckpt) {
         return fileError(path, "bad GGUF tensor info for '" + t.name +
                                    "': too many elements");
     }
-    t.bytes = elements * weightDTypeSize(t.dtype);
+    t.bytes = elements * floatFormatSize(t.dtype);
     if (info.offset % align != 0)
       return fileError(path, "bad GGUF tensor info for '" + t.name +
                                  "': offset " + llvm::Twine(info.offset) +
@@ -335,7 +335,7 @@ llvm::Error kvq::detail::readGGUF(Checkpoint &ckpt) {
                                  llvm::Twine(align));
     if (info.offset > dataSize || t.bytes > dataSize - info.offset)
       return fileError(path, "tensor '" + t.name + "' (" +
-                                 weightDTypeName(t.dtype) + " " +
+                                 floatFormatName(t.dtype) + " " +
                                  t.shapeString() + ", " +
                                  llvm::Twine(t.bytes) + " bytes at offset " +
                                  llvm::Twine(info.offset) +

@@ -143,7 +143,7 @@ static int runNorms() {
   kvq::MatrixNorms n = kvq::computeNorms(m, opts);
   if (!quiet) {
     outs() << formatv("{0}: [{1}, {2}] {3}\n", normsPath, m.rows, m.cols,
-                      kvq::elementTypeName(m.type));
+                      kvq::floatFormatName(m.type));
     outs() << formatv("  whole: frobenius {0:e10}  spectral {1:e10} ({2} "
                       "Lanczos steps{3})\n",
                       n.frobenius, n.spectral.value, n.spectral.iterations,

@@ -21,11 +21,11 @@
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
 #include "kvq/Dialect/KVQ/IR/KVQ.h"
 #include "kvq/Dialect/KVQ/Transforms/Passes.h"
-#include "kvq/Import/ExternalWeights.h"
 #include "kvq/InitAll.h"
 #include "kvq/Pipelines/Pipelines.h"
 #include "kvq/Runtime/CacheLayout.h"
 #include "kvq/Support/CpuJit.h"
+#include "kvq/Support/DecodeRunner.h"
 #include "kvq/Support/Npy.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -179,31 +179,6 @@ static int fail(const llvm::Twine &message) {
   return 1;
 }
 
-static std::string typeString(Type type) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << type;
-  return s;
-}
-
-/// A 64-byte-aligned, zero-filled buffer.
-struct Buffer {
-  std::vector<uint64_t> storage;
-  uint8_t *data = nullptr;
-  size_t bytes = 0;
-  explicit Buffer(size_t n) : storage(n / 8 + 16, 0), bytes(n) {
-    uintptr_t p = reinterpret_cast<uintptr_t>(storage.data());
-    data = reinterpret_cast<uint8_t *>((p + 63) / 64 * 64);
-  }
-};
-
-static int64_t numElements(llvm::ArrayRef<int64_t> shape) {
-  int64_t n = 1;
-  for (int64_t s : shape)
-    n *= s;
-  return n;
-}
-
 /// The scheme kvq-raise-attention builds from the command line's options for
 /// `bits` (per-layer widths reuse every other option). Rotation applies to
 /// quantized keys only; a per_token group larger than head_dim is clamped
@@ -283,15 +258,6 @@ static LogicalResult applyLayerBits(func::FuncOp func) {
   func.setType(FunctionType::get(ctx, inputs, func.getResultTypes()));
   return success();
 }
-
-namespace {
-/// What the driver passes for one argument of the decode step.
-struct Arg {
-  enum Kind { Token, Position, TensorCache, KVQCache } kind;
-  RankedTensorType tensor; // Token/Position/TensorCache
-  int64_t cacheBytes = 0;  // KVQCache
-};
-} // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -440,82 +406,24 @@ int main(int argc, char **argv) {
     func = module->lookupSymbol<func::FuncOp>(entry);
   }
 
-  // Arguments: roles when the importer left them, else the convention
-  // (token, position, caches...).
-  FunctionType signature = func.getFunctionType();
-  std::vector<Arg> args;
-  for (auto [i, type] : llvm::enumerate(signature.getInputs())) {
-    StringRef role;
-    if (auto r = func.getArgAttrOfType<StringAttr>(i, "kvq.role"))
-      role = r.getValue();
-    Arg a;
-    if (auto cache = dyn_cast<mlir::kvq::CacheType>(type)) {
-      a.kind = Arg::KVQCache;
-      a.cacheBytes = mlir::kvq::getCacheLayout(cache).totalBytes;
-      args.push_back(a);
-      continue;
-    }
-    auto tensor = dyn_cast<RankedTensorType>(type);
-    if (!tensor || !tensor.hasStaticShape())
-      return fail("argument " + llvm::Twine(i) + " of @" + entry + " has type " +
-                  typeString(type) + "; expected token, position and caches");
-    a.tensor = tensor;
-    bool scalarInt = tensor.getNumElements() == 1 &&
-                     (tensor.getElementType().isInteger(64) ||
-                      tensor.getElementType().isInteger(32));
-    if (role == "token" || (role.empty() && i == 0)) {
-      a.kind = Arg::Token;
-    } else if (role == "position" || (role.empty() && i == 1)) {
-      a.kind = Arg::Position;
-    } else {
-      a.kind = Arg::TensorCache;
-      if (tensor.getRank() != 4 || !tensor.getElementType().isF32())
-        return fail("argument " + llvm::Twine(i) + " of @" + entry +
-                    " has type " + typeString(type) +
-                    "; tensor caches must be 4-D f32");
-    }
-    if ((a.kind == Arg::Token || a.kind == Arg::Position) && !scalarInt)
-      return fail("argument " + llvm::Twine(i) + " of @" + entry + " (" +
-                  (a.kind == Arg::Token ? "token" : "position") +
-                  ") must hold one i32 or i64, got " + typeString(type));
-    args.push_back(a);
+  if (!emitModule.empty()) {
+    std::string error;
+    auto out = openOutputFile(emitModule, &error);
+    if (!out)
+      return fail("cannot write '" + emitModule + "': " + error);
+    module->print(out->os());
+    out->keep();
   }
-  int tokenArgs = llvm::count_if(args, [](const Arg &a) { return a.kind == Arg::Token; });
-  int posArgs = llvm::count_if(args, [](const Arg &a) { return a.kind == Arg::Position; });
-  if (tokenArgs != 1 || posArgs != 1)
-    return fail("@" + entry + " must take exactly one token and one position");
-  std::vector<size_t> tensorCacheArgs;
-  for (size_t i = 0; i < args.size(); ++i)
-    if (args[i].kind == Arg::TensorCache)
-      tensorCacheArgs.push_back(i);
-  // Results: logits, then the updated tensor caches in argument order.
-  if (signature.getNumResults() != 1 + tensorCacheArgs.size())
-    return fail("@" + entry + " returns " +
-                llvm::Twine(signature.getNumResults()) +
-                " results; expected the logits plus one per tensor cache (" +
-                llvm::Twine(tensorCacheArgs.size()) + ")");
-  auto logitsType = dyn_cast<RankedTensorType>(signature.getResult(0));
-  if (!logitsType || !logitsType.hasStaticShape() ||
-      !logitsType.getElementType().isF32() || logitsType.getRank() < 1)
-    return fail("result 0 of @" + entry + " must be static f32 logits, got " +
-                typeString(signature.getResult(0)));
-  int64_t vocab = logitsType.getShape().back();
-  if (logitsType.getNumElements() != vocab)
-    return fail("result 0 of @" + entry + " must hold one row of logits (batch 1)");
-  for (auto [r, a] : llvm::enumerate(tensorCacheArgs))
-    if (signature.getResult(r + 1) != args[a].tensor)
-      return fail("result " + llvm::Twine(r + 1) + " of @" + entry +
-                  " does not match tensor cache argument " + llvm::Twine(a));
 
-  // Capacity.
+  // Checks, lowering, JIT and buffers.
+  auto runner = ::kvq::DecodeRunner::create(
+      *module, entry, llvm::sys::path::parent_path(inputFile), optLevel);
+  if (!runner)
+    return fail(llvm::toString(runner.takeError()));
+  int64_t vocab = (*runner)->vocab();
+
   int64_t positions = promptLength - 1 + steps;
-  int64_t capacity = INT64_MAX;
-  for (Type t : signature.getInputs()) {
-    if (auto c = dyn_cast<mlir::kvq::CacheType>(t))
-      capacity = std::min(capacity, c.getCapacity());
-    else if (auto r = dyn_cast<RankedTensorType>(t); r && r.getRank() == 4)
-      capacity = std::min(capacity, r.getDimSize(2));
-  }
+  int64_t capacity = (*runner)->capacity();
   if (positions > capacity)
     return fail("the prompt (" + llvm::Twine(promptLength) + " tokens) and " +
                 llvm::Twine(steps) + " steps need " + llvm::Twine(positions) +
@@ -526,90 +434,6 @@ int main(int argc, char **argv) {
       if (t < 0 || t >= vocab)
         return fail("prompt token " + llvm::Twine(t) + " is outside the "
                     "vocabulary (0.." + llvm::Twine(vocab - 1) + ")");
-
-  if (!emitModule.empty()) {
-    std::string error;
-    auto out = openOutputFile(emitModule, &error);
-    if (!out)
-      return fail("cannot write '" + emitModule + "': " + error);
-    module->print(out->os());
-    out->keep();
-  }
-
-  // kvq.* argument attributes have no LLVM meaning: drop them before lowering.
-  auto withoutKVQ = [&](DictionaryAttr attrs) {
-    NamedAttrList kept;
-    if (attrs)
-      for (NamedAttribute attr : attrs)
-        if (!attr.getName().strref().starts_with("kvq."))
-          kept.push_back(attr);
-    return kept.getDictionary(&context);
-  };
-  for (unsigned i = 0; i < func.getNumArguments(); ++i)
-    func.setArgAttrs(i, withoutKVQ(func.getArgAttrDict(i)));
-  for (unsigned i = 0; i < func.getNumResults(); ++i)
-    func.setResultAttrs(i, withoutKVQ(func.getResultAttrDict(i)));
-  (*module)->removeAttr("kvq.model");
-
-  // External weights, lowering, JIT.
-  ::kvq::ExternalWeights weights;
-  if (llvm::Error err = weights.materialize(
-          *module, llvm::sys::path::parent_path(inputFile)))
-    return fail(llvm::toString(std::move(err)));
-  auto engine = ::kvq::compileForCPU(*module, entry, optLevel, weights.symbols);
-  if (!engine)
-    return fail("compiling '" + inputFile +
-                "' failed: " + llvm::toString(engine.takeError()));
-
-  // Buffers.
-  std::vector<std::unique_ptr<Buffer>> inputs(args.size());
-  std::vector<std::unique_ptr<Buffer>> outputs; // logits, tensor caches
-  for (size_t i = 0; i < args.size(); ++i) {
-    const Arg &a = args[i];
-    size_t bytes = a.kind == Arg::KVQCache
-                       ? size_t(a.cacheBytes)
-                       : size_t(a.tensor.getNumElements()) *
-                             (a.tensor.getElementTypeBitWidth() / 8);
-    inputs[i] = std::make_unique<Buffer>(bytes);
-  }
-  outputs.push_back(std::make_unique<Buffer>(size_t(vocab) * 4));
-  for (size_t a : tensorCacheArgs)
-    outputs.push_back(std::make_unique<Buffer>(inputs[a]->bytes));
-
-  auto setInt = [](Buffer &b, Type el, int64_t v) {
-    if (el.isInteger(64)) {
-      std::memcpy(b.data, &v, 8);
-    } else {
-      int32_t w = int32_t(v);
-      std::memcpy(b.data, &w, 4);
-    }
-  };
-  auto call = [&](int64_t token, int64_t pos) -> llvm::Error {
-    std::vector<std::vector<int64_t>> descriptors;
-    for (size_t i = 0; i < args.size(); ++i) {
-      const Arg &a = args[i];
-      if (a.kind == Arg::Token)
-        setInt(*inputs[i], a.tensor.getElementType(), token);
-      if (a.kind == Arg::Position)
-        setInt(*inputs[i], a.tensor.getElementType(), pos);
-      if (a.kind == Arg::KVQCache)
-        descriptors.push_back(::kvq::memrefDescriptor(inputs[i]->data, {a.cacheBytes}));
-      else
-        descriptors.push_back(
-            ::kvq::memrefDescriptor(inputs[i]->data, a.tensor.getShape()));
-    }
-    descriptors.push_back(::kvq::memrefDescriptor(outputs[0]->data, logitsType.getShape()));
-    for (auto [r, a] : llvm::enumerate(tensorCacheArgs))
-      descriptors.push_back(
-          ::kvq::memrefDescriptor(outputs[r + 1]->data, args[a].tensor.getShape()));
-    if (llvm::Error err =
-            ::kvq::invokeWithDescriptors(**engine, entry, descriptors))
-      return err;
-    // The updated tensor caches are the next step's inputs.
-    for (auto [r, a] : llvm::enumerate(tensorCacheArgs))
-      std::swap(inputs[a], outputs[r + 1]);
-    return llvm::Error::success();
-  };
 
   int64_t streams = int64_t(prompts.size());
   int64_t totalPositions = streams * positions;
@@ -657,9 +481,7 @@ int main(int argc, char **argv) {
     const std::vector<int64_t> &p = prompts[s];
     // Empty caches: zero-filled buffers (a kvq cache's header holds its
     // length, 0).
-    for (size_t i = 0; i < args.size(); ++i)
-      if (args[i].kind == Arg::TensorCache || args[i].kind == Arg::KVQCache)
-        std::memset(inputs[i]->data, 0, inputs[i]->bytes);
+    (*runner)->reset();
     std::mt19937_64 rng(seed + uint64_t(s));
     if (!quiet) {
       if (streams > 1)
@@ -675,10 +497,10 @@ int main(int argc, char **argv) {
     for (int64_t pos = 0; pos < positions; ++pos) {
       if (pos < promptLength)
         token = p[pos];
-      if (llvm::Error err = call(token, pos))
+      if (llvm::Error err = (*runner)->step(token, pos))
         return fail("calling @" + entry + " at position " + llvm::Twine(pos) +
                     " failed: " + llvm::toString(std::move(err)));
-      const float *logits = reinterpret_cast<const float *>(outputs[0]->data);
+      const float *logits = (*runner)->logits();
       if (!logitsOut.empty())
         std::memcpy(allLogits.data.data() +
                         size_t((s * positions + pos) * vocab) * 4,

@@ -37,21 +37,23 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
+static cl::OptionCategory toolOptions("kvq-gpu-aot options");
+
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
-                                      cl::Required);
+                                      cl::Required, cl::cat(toolOptions));
 static cl::opt<std::string> outDir("o", cl::desc("Output directory"),
-                                   cl::Required);
+                                   cl::Required, cl::cat(toolOptions));
 static cl::opt<std::string> chip("chip", cl::desc("GPU architecture"),
-                                 cl::init("sm_90"));
+                                 cl::init("sm_90"), cl::cat(toolOptions));
 static cl::opt<std::string> features("features", cl::desc("PTX features"),
-                                     cl::init("+ptx80"));
+                                     cl::init("+ptx80"), cl::cat(toolOptions));
 static cl::opt<int64_t> maxSplits("max-splits",
                                   cl::desc("Largest split-K count (0: auto)"),
-                                  cl::init(0));
+                                  cl::init(0), cl::cat(toolOptions));
 static cl::opt<std::string> ptxasPath(
     "ptxas", cl::desc("ptxas to assemble the cubin with (default: PATH, then "
                       "/usr/local/cuda/bin)"),
-    cl::init(""));
+    cl::init(""), cl::cat(toolOptions));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "kvq-gpu-aot: error: " << message << "\n";
@@ -107,6 +109,7 @@ static llvm::json::Object schemeJson(const ::kvq::TensorLayout &t) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(argc, argv,
                               "kvq-gpu-aot: compile decode kernels for a GPU\n");
   ::kvq::registerAllPasses();

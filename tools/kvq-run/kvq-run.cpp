@@ -30,22 +30,24 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
+static cl::OptionCategory toolOptions("kvq-run options");
+
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
-                                      cl::Required);
+                                      cl::Required, cl::cat(toolOptions));
 static cl::opt<std::string> entry("entry", cl::desc("Function to call"),
-                                  cl::init("main"));
+                                  cl::init("main"), cl::cat(toolOptions));
 static cl::list<std::string> inputs("input",
-                                    cl::desc("An .npy file per argument, in order"));
+                                    cl::desc("An .npy file per argument, in order"), cl::cat(toolOptions));
 static cl::list<std::string>
     outputs("output", cl::desc("An .npy file per result, in order (default: "
-                               "print the results)"));
+                               "print the results)"), cl::cat(toolOptions));
 static cl::opt<bool> allowNonFinite(
     "allow-nonfinite",
     cl::desc("Accept NaN and infinite input values (default: reject them; "
              "docs/storage-format.md says what quantization does with them)"),
-    cl::init(false));
+    cl::init(false), cl::cat(toolOptions));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level"),
-                                  cl::init(2));
+                                  cl::init(2), cl::cat(toolOptions));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "kvq-run: error: " << message << "\n";
@@ -162,6 +164,7 @@ static void printArray(const kvq::NpyArray &a, unsigned index) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(argc, argv, "kvq-run: JIT-run a kvq module on the CPU\n");
 
   DialectRegistry registry;

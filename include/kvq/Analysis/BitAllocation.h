@@ -101,6 +101,9 @@ struct AllocResult {
   /// up, which keeps the result feasible but may not be optimal).
   double quantum = 0;
   bool exact = true;
+  /// allocateOptimal: each tensor's error at its width, from the error
+  /// table (so `error` is the table's total, e.g. measured sensitivities).
+  std::vector<double> tensorErrors;
   std::vector<std::string> notes;
 };
 
@@ -113,7 +116,8 @@ llvm::Expected<AllocResult> allocate(const AllocProblem &problem,
                                      Policy policy);
 
 /// The exact optimum with an arbitrary error table: errors[i][j] is tensor
-/// i's error at candidates[j] (used by the calibrated policy).
+/// i's error at candidates[j] (used by the calibrated policy). The result's
+/// `error` and `tensorErrors` are the table's.
 llvm::Expected<AllocResult>
 allocateOptimal(const AllocProblem &problem,
                 llvm::ArrayRef<std::vector<double>> errors);

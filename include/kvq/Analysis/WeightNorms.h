@@ -17,6 +17,8 @@
 #ifndef KVQ_ANALYSIS_WEIGHTNORMS_H
 #define KVQ_ANALYSIS_WEIGHTNORMS_H
 
+#include "kvq/Support/FloatFormat.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -28,10 +30,7 @@
 
 namespace kvq {
 
-enum class ElementType { F32, F16, BF16 };
-
-llvm::StringRef elementTypeName(ElementType type);
-unsigned elementTypeSize(ElementType type);
+using ElementType = FloatFormat;
 
 enum class NormKind { Frobenius, Spectral };
 
@@ -76,8 +75,6 @@ struct MatrixNorms {
   std::vector<SpectralInfo> headSpectral;
 };
 
-/// Converts one element to float.
-float loadElement(const void *data, ElementType type, int64_t index);
 
 /// Computes the requested norms of `m`. Single-threaded; use
 /// computeNormsParallel for many matrices.

@@ -20,6 +20,8 @@
 #ifndef KVQ_IMPORT_CHECKPOINT_H
 #define KVQ_IMPORT_CHECKPOINT_H
 
+#include "kvq/Support/FloatFormat.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
@@ -36,12 +38,7 @@
 namespace kvq {
 
 /// Element types of weights kvq imports.
-enum class WeightDType { F32, F16, BF16 };
-
-/// "f32", "f16", "bf16".
-llvm::StringRef weightDTypeName(WeightDType type);
-unsigned weightDTypeSize(WeightDType type);
-std::optional<WeightDType> parseWeightDType(llvm::StringRef name);
+using WeightDType = FloatFormat;
 
 /// Which pairs of channels RoPE rotates together.
 enum class RopeStyle {
@@ -154,9 +151,6 @@ std::vector<double> defaultRopeInvFreq(double theta, int64_t headDim);
 void readAsFloat(const TensorInfo &info, int64_t first, int64_t count,
                  float *out);
 
-/// IEEE half / bfloat16 bit patterns to float.
-float halfToFloat(uint16_t bits);
-float bf16ToFloat(uint16_t bits);
 
 namespace detail {
 /// "<file>: <message>" as an llvm::Error.

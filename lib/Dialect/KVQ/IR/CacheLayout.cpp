@@ -1,6 +1,8 @@
 //===- CacheLayout.cpp - storage layout of a !kvq.cache type ---------------===//
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
 
+#include <numeric>
+
 using namespace mlir;
 using namespace mlir::kvq;
 
@@ -28,4 +30,30 @@ using namespace mlir::kvq;
   d.keys = getSchemeDesc(type.getKeys());
   d.values = getSchemeDesc(type.getValues());
   return d;
+}
+
+SchemeAttr mlir::kvq::allocatedScheme(CacheType type, bool key, unsigned bits,
+                                      unsigned group) {
+  MLIRContext *ctx = type.getContext();
+  if (bits >= 16)
+    return SchemeAttr::get(ctx, 16, 0, Granularity::PerChannel, false,
+                           Float16Type::get(ctx), Rotation::None, 0);
+  SchemeAttr old = key ? type.getKeys() : type.getValues();
+  if (old.isQuantized()) {
+    if (!group)
+      group = old.getGroup();
+    return SchemeAttr::get(ctx, bits, group, old.getGranularity(),
+                           old.getSymmetric(), old.getScaleType(),
+                           old.getRotation(), old.getWindow());
+  }
+  if (key)
+    return SchemeAttr::get(
+        ctx, bits,
+        group ? group : unsigned(std::gcd<int64_t>(32, type.getCapacity())),
+        Granularity::PerChannel, false, Float16Type::get(ctx), Rotation::None,
+        0);
+  return SchemeAttr::get(
+      ctx, bits,
+      group ? group : unsigned(std::gcd<int64_t>(32, type.getHeadDim())),
+      Granularity::PerToken, false, Float16Type::get(ctx), Rotation::None, 0);
 }

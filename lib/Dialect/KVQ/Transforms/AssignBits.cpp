@@ -35,6 +35,7 @@
 #include <cstdio>
 #include <tuple>
 #include <deque>
+#include <map>
 #include <set>
 #include <numeric>
 
@@ -320,7 +321,7 @@ WeightSource WeightResolver::resolveMatrix(Value v, int64_t rows,
   float *out = reinterpret_cast<float *>(owned.back().data());
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c)
-      out[r * cols + c] = ::kvq::loadElement(raw.data, *et, c * rows + r);
+      out[r * cols + c] = ::kvq::loadAsFloat(raw.data, *et, c * rows + r);
   src.view.data = out;
   src.view.type = ::kvq::ElementType::F32;
   src.origin += " (transposed)";
@@ -342,7 +343,7 @@ GainSource WeightResolver::resolveGain(Value v) {
     return g;
   }
   for (int64_t i = 0; i < raw.elements; ++i)
-    g.values.push_back(::kvq::loadElement(raw.data, *et, i));
+    g.values.push_back(::kvq::loadAsFloat(raw.data, *et, i));
   return g;
 }
 
@@ -472,6 +473,8 @@ struct AssignBitsPass
   LogicalResult measure(ModuleOp module, std::vector<CacheEntry> &caches,
                         ::kvq::NormKind kind);
   SchemeAttr schemeFor(CacheType type, bool key, unsigned bits);
+  LogicalResult readSensitivity(ModuleOp module, const ::kvq::AllocProblem &p,
+                                std::vector<std::vector<double>> &table);
   /// [rows, hidden] copies of weights stored transposed.
   std::vector<std::shared_ptr<std::vector<float>>> transposedCopies;
 };
@@ -479,27 +482,70 @@ struct AssignBitsPass
 } // namespace
 
 SchemeAttr AssignBitsPass::schemeFor(CacheType type, bool key, unsigned bits) {
-  MLIRContext *ctx = type.getContext();
-  if (bits >= 16)
-    return SchemeAttr::get(ctx, 16, 0, Granularity::PerChannel, false,
-                           Float16Type::get(ctx), Rotation::None, 0);
-  SchemeAttr old = key ? type.getKeys() : type.getValues();
-  unsigned group = key ? keyGroup : valueGroup;
-  if (old.isQuantized()) {
-    if (!group)
-      group = old.getGroup();
-    return SchemeAttr::get(ctx, bits, group, old.getGranularity(),
-                           old.getSymmetric(), old.getScaleType(),
-                           old.getRotation(), old.getWindow());
+  return allocatedScheme(type, key, bits, key ? keyGroup : valueGroup);
+}
+
+static std::string g(double v);
+
+/// Reads kvq-calibrate's table into table[i][j] (tensor i of `p`, which is
+/// per layer, at candidate j). Every candidate must have been measured (16
+/// is the reference: error 0).
+LogicalResult
+AssignBitsPass::readSensitivity(ModuleOp module, const ::kvq::AllocProblem &p,
+                                std::vector<std::vector<double>> &table) {
+  auto fail = [&](const Twine &msg) {
+    module.emitError() << "kvq-assign-bits: sensitivity '" << sensitivity
+                       << "': " << msg;
+    return failure();
+  };
+  auto buf = llvm::MemoryBuffer::getFile(sensitivity);
+  if (!buf)
+    return fail(buf.getError().message());
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse((*buf)->getBuffer());
+  if (!json)
+    return fail(llvm::toString(json.takeError()));
+  const llvm::json::Object *root = json->getAsObject();
+  const llvm::json::Array *widths = root ? root->getArray("widths") : nullptr;
+  const llvm::json::Array *layers = root ? root->getArray("layers") : nullptr;
+  if (!widths || !layers)
+    return fail("expected an object with 'widths' and 'layers'");
+  std::vector<double> ws;
+  for (const llvm::json::Value &w : *widths)
+    ws.push_back(w.getAsNumber().value_or(-1));
+  std::map<int64_t, const llvm::json::Object *> byLayer;
+  for (const llvm::json::Value &l : *layers)
+    if (const llvm::json::Object *o = l.getAsObject())
+      if (std::optional<int64_t> n = o->getInteger("layer"))
+        byLayer[*n] = o;
+  for (const ::kvq::AllocTensor &t : p.tensors) {
+    auto it = byLayer.find(t.layer);
+    if (it == byLayer.end())
+      return fail(formatv("no measurement for layer {0}", t.layer));
+    const llvm::json::Object *tensor =
+        it->second->getObject(t.isKey ? "key" : "value");
+    const llvm::json::Array *errs =
+        tensor ? tensor->getArray(sensitivityMetric) : nullptr;
+    if (!errs || errs->size() != ws.size())
+      return fail(formatv("layer {0}: no '{1}' list of {2} {3} errors",
+                          t.layer, sensitivityMetric, ws.size(),
+                          t.isKey ? "key" : "value"));
+    std::vector<double> row;
+    for (double c : p.candidates) {
+      auto w = llvm::find(ws, c);
+      if (w == ws.end())
+        return fail(formatv("candidate width {0} was not measured (widths "
+                            "measured: {1})",
+                            g(c), llvm::join(llvm::map_range(ws, g), ", ")));
+      std::optional<double> e = (*errs)[w - ws.begin()].getAsNumber();
+      if (!e || !std::isfinite(*e) || *e < 0)
+        return fail(formatv("layer {0}: bad {1} error at {2} bits", t.layer,
+                            t.isKey ? "key" : "value", g(c)));
+      row.push_back(*e);
+    }
+    table.push_back(std::move(row));
   }
-  if (key)
-    return SchemeAttr::get(
-        ctx, bits, group ? group : unsigned(std::gcd<int64_t>(32, type.getCapacity())),
-        Granularity::PerChannel, false, Float16Type::get(ctx), Rotation::None,
-        0);
-  return SchemeAttr::get(
-      ctx, bits, group ? group : unsigned(std::gcd<int64_t>(32, type.getHeadDim())),
-      Granularity::PerToken, false, Float16Type::get(ctx), Rotation::None, 0);
+  return success();
 }
 
 /// A double as printf's %g (4.0 -> "4", 1.58 -> "1.58").
@@ -581,7 +627,7 @@ LogicalResult AssignBitsPass::measure(ModuleOp module,
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t h = 0; h < hidden; ++h)
           (*buf)[r * hidden + h] =
-              ::kvq::loadElement(s.view.data, s.view.type, h * rows + r);
+              ::kvq::loadAsFloat(s.view.data, s.view.type, h * rows + r);
       transposedCopies.emplace_back(buf);
       s.view.data = buf->data();
       s.view.type = ::kvq::ElementType::F32;
@@ -695,11 +741,12 @@ void AssignBitsPass::runOnOperation() {
   if (!pol)
     return fail("unknown policy '" + policy +
                 "' (uniform, fixed, greedy, optimal, calibrated)");
-  if (*pol == ::kvq::Policy::Calibrated)
-    return fail("the calibrated policy (per-width attention-output error "
-                "measured on calibration tokens through the CPU lowering) is "
-                "not implemented yet: it needs imported models and the "
-                "generation runner; use optimal (the weight-norm proxy)");
+  if (*pol == ::kvq::Policy::Calibrated && sensitivity.empty())
+    return fail("the calibrated policy needs sensitivity=FILE, the measured "
+                "per-width errors kvq-calibrate writes (docs/allocation.md)");
+  if (sensitivityMetric != "attention_mse" && sensitivityMetric != "kl")
+    return fail("unknown sensitivity-metric '" + sensitivityMetric +
+                "' (attention_mse, kl)");
   std::optional<::kvq::Accounting> acc = ::kvq::parseAccounting(accounting);
   if (!acc)
     return fail("unknown accounting '" + accounting + "' (stored, paper)");
@@ -866,9 +913,34 @@ void AssignBitsPass::runOnOperation() {
         }
     }
   }
-  llvm::Expected<::kvq::AllocResult> res = ::kvq::allocate(p, *pol);
+  // Measured errors: table[i][j] is tensor i's error at candidate j.
+  std::vector<std::vector<double>> measured;
+  if (!sensitivity.empty()) {
+    if (granularity != "layer")
+      return fail("a sensitivity table holds per-layer errors: it needs "
+                  "granularity=layer (per-head and per-model calibration are "
+                  "not supported)");
+    if (failed(readSensitivity(module, p, measured)))
+      return signalPassFailure();
+  }
+  llvm::Expected<::kvq::AllocResult> res =
+      *pol == ::kvq::Policy::Calibrated ? ::kvq::allocateOptimal(p, measured)
+                                        : ::kvq::allocate(p, *pol);
   if (!res)
     return fail(llvm::toString(res.takeError()));
+  if (*pol == ::kvq::Policy::Calibrated)
+    res->policy = ::kvq::Policy::Calibrated;
+  // The measured error of any allocation (policies other than calibrated
+  // report it next to their modeled error).
+  std::optional<double> measuredError;
+  if (!measured.empty()) {
+    double e = 0;
+    for (size_t i = 0; i < p.tensors.size(); ++i)
+      for (size_t j = 0; j < p.candidates.size(); ++j)
+        if (p.candidates[j] == res->bits[i])
+          e += measured[i][j];
+    measuredError = e;
+  }
 
   // Distribute the widths back to the caches.
   size_t idx = 0;
@@ -980,6 +1052,10 @@ void AssignBitsPass::runOnOperation() {
                                    c.keyHeadBits[h]) +
                ::kvq::modeledError(c.valueHeads[h] * c.valueHeads[h],
                                    c.valueHeadBits[h]);
+    } else if (*pol == ::kvq::Policy::Calibrated) {
+      // The measured errors at the chosen widths.
+      size_t i = size_t(&c - caches.data()) * 2;
+      err = res->tensorErrors[i] + res->tensorErrors[i + 1];
     } else {
       err = ::kvq::modeledError(c.keyNorm * c.keyNorm, c.keyBits) +
             ::kvq::modeledError(c.valueNorm * c.valueNorm, c.valueBits);
@@ -1038,6 +1114,9 @@ void AssignBitsPass::runOnOperation() {
                 "{4:f4}); modeled error {5:e6}; {6} bytes (fp16: {7} bytes)",
                 res->averageBits, g(budget), accounting, res->slackBits,
                 res->minStep, res->error, totalBytes, totalFp16);
+  if (measuredError)
+    os << formatv("; measured error ({0}, {1}) {2:e6}", sensitivityMetric,
+                  sensitivity, *measuredError);
   for (const std::string &n : res->notes)
     os << "\nnote: " << n;
   module.emitRemark() << table;
@@ -1052,6 +1131,24 @@ void AssignBitsPass::runOnOperation() {
   report["total_bytes"] = totalBytes;
   report["fp16_bytes"] = totalFp16;
   report["allocation"] = ::kvq::resultToJSON(p, *res);
+  if (measuredError) {
+    llvm::json::Object m;
+    m["file"] = std::string(sensitivity);
+    m["metric"] = std::string(sensitivityMetric);
+    m["error"] = *measuredError;
+    llvm::json::Array rows;
+    for (size_t i = 0; i < p.tensors.size(); ++i) {
+      llvm::json::Object r;
+      r["name"] = p.tensors[i].name;
+      llvm::json::Array e;
+      for (double x : measured[i])
+        e.push_back(x);
+      r["errors"] = std::move(e);
+      rows.push_back(std::move(r));
+    }
+    m["table"] = std::move(rows);
+    report["measured"] = std::move(m);
+  }
   std::string error;
   std::unique_ptr<llvm::ToolOutputFile> out = openOutputFile(emitJson, &error);
   if (!out)

@@ -20,7 +20,7 @@
 // JSON: "source": "external {{.*}}w.bin:model.layers.0.v_proj"
 // STALE: remark: kvq-assign-bits: layer 0: cannot read the projection weights (key weight: {{.*}}w.bin is 36 bytes but the module expects 32 (stale reference?)); falling back to key norm = value norm = 1 (no layer was read)
 // REQUIRE: error: kvq-assign-bits: layer 0: cannot read the projection weights: key weight: {{.*}}stale reference?)
-// CALIB: error: kvq-assign-bits: the calibrated policy (per-width attention-output error measured on calibration tokens through the CPU lowering) is not implemented yet
+// CALIB: error: kvq-assign-bits: the calibrated policy needs sensitivity=FILE, the measured per-width errors kvq-calibrate writes
 // POLICY: error: kvq-assign-bits: unknown policy 'best' (uniform, fixed, greedy, optimal, calibrated)
 // BUDGET: error: kvq-assign-bits: budget 1.5 bits/element is below the narrowest candidate (10.5 bits/element with stored accounting)
 // PROFILE: error: kvq-assign-bits: {{.*}}missing.json: No such file or directory

@@ -147,8 +147,13 @@ def KVQAssignBits : Pass<"kvq-assign-bits", "ModuleOp"> {
        including scale and zero-point bytes (docs/storage-format.md);
        `accounting=paper` charges the width alone. `profile` takes the norms
        from a JSON profile (`{"w_k": [...], "w_v": [...]}` per layer) instead
-       of weights. `calibrated` (measured attention-output error) is not
-       implemented yet and fails with an error saying so.
+       of weights. `calibrated` solves the same exact programme with the
+       norm proxy replaced by measured errors: `sensitivity` names the JSON
+       table `kvq-calibrate` writes (per layer, keys and values, the error
+       at each width when only that tensor is quantized), `sensitivity-metric`
+       picks the column (`attention_mse`, the default, or `kl`);
+       `granularity=layer` only. With another policy, a `sensitivity` table
+       adds the allocation's measured error to the report.
     4. **Result.** Each cache is retyped with the chosen key and value
        schemes (the cache_create result or the function argument, and every
        use). Widths the kernels lack (not 2, 3, 4, 8, 16) are rounded down to
@@ -185,6 +190,12 @@ def KVQAssignBits : Pass<"kvq-assign-bits", "ModuleOp"> {
            "Value width of the fixed policy">,
     Option<"profile", "profile", "std::string", /*default=*/"",
            "Take per-layer norms from this JSON profile instead of weights">,
+    Option<"sensitivity", "sensitivity", "std::string", /*default=*/"",
+           "Measured per-width errors (kvq-calibrate's JSON): required by "
+           "the calibrated policy, reported for the others">,
+    Option<"sensitivityMetric", "sensitivity-metric", "std::string",
+           /*default=*/"\"attention_mse\"",
+           "Column of the sensitivity table: attention_mse or kl">,
     Option<"emitJson", "json", "std::string", /*default=*/"",
            "Write the report as JSON to this file ('-' for stdout)">,
     Option<"weightsDir", "weights-dir", "std::string", /*default=*/"",
