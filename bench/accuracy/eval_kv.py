@@ -74,7 +74,9 @@ LAYERED = {
 }
 # Allocation policies of kvq-assign-bits (issue 5), at the budgets of K4V2 and
 # K2V2, per layer and per KV head.
-POLICIES = ["greedy", "optimal", "calibrated"]
+# calibrated: kvq-calibrate's measured attention-output error (the default
+# column); calibrated-kl: its end-to-end next-token KL column.
+POLICIES = ["greedy", "optimal", "calibrated", "calibrated-kl"]
 BUDGETS = {"K4V2": (4, 2), "K2V2": (2, 2)}
 GRANULARITIES = ["layer", "head"]
 
@@ -185,6 +187,7 @@ class Study:
         # Streams: BOS, then length - 1 tokens sampled at temperature 1 with a
         # full-precision cache; stream s of a set uses seed base + s.
         self.streams = self.sample("eval", a.streams, a.seed)
+        self.calib = []
         if a.calib_streams:
             self.calib = self.sample("calib", a.calib_streams, a.calib_seed)
             for row in self.calib:
@@ -276,14 +279,36 @@ class Study:
                 self.scheme_options(group, window))
         return path
 
+    def sensitivity_table(self, group, window):
+        """kvq-calibrate on the calibration streams (never the evaluation
+        streams) with the base module's schemes as templates."""
+        path = os.path.join(self.out, "sensitivity-g%d-w%d.json" % (group, window))
+        if not os.path.exists(path):
+            t0 = time.time()
+            run([self.tool("kvq-calibrate"), self.base_module(group, window),
+                 "-o", path] + ["--stream=" + ",".join(map(str, row))
+                                for row in self.calib])
+            log("kvq-calibrate g%d w%d: %.0f s" % (group, window, time.time() - t0))
+        return path
+
     def allocate(self, tag, group, window, policy, budget, granularity):
         """kvq-assign-bits on the base module; returns (module, report) or
         raises RuntimeError with the tool's message."""
         out = os.path.join(self.tmp, tag + ".alloc.mlir")
         js = os.path.join(self.tmp, tag + ".alloc.json")
+        extra = ""
+        if policy.startswith("calibrated"):
+            if not len(self.calib):
+                raise RuntimeError("error: no calibration streams "
+                                   "(--calib-streams=0)")
+            extra = " sensitivity=" + self.sensitivity_table(group, window)
+            if policy == "calibrated-kl":
+                extra += " sensitivity-metric=kl"
+            policy = "calibrated"
         run([self.tool("kvq-opt"), self.base_module(group, window),
              "--kvq-assign-bits=policy=%s budget=%r granularity=%s "
-             "accounting=stored json=%s" % (policy, budget, granularity, js),
+             "accounting=stored json=%s%s" % (policy, budget, granularity, js,
+                                               extra),
              "-o", out])
         with open(js) as f:
             report = json.load(f)
@@ -464,6 +489,11 @@ def main():
              r["seconds"]))
         return rec
 
+    # Sensitivity tables first (one per group and window), serially.
+    if any(j[4].startswith("calibrated") for j in alloc_jobs) and len(study.calib):
+        for g in groups:
+            for w in windows:
+                study.sensitivity_table(g, w)
     with ThreadPoolExecutor(max_workers=a.jobs) as ex:
         results["allocations"] = list(ex.map(do_alloc, alloc_jobs))
     results["seconds"] = round(time.time() - t0, 1)
@@ -517,6 +547,8 @@ def markdown(res):
                          if (r["group"], r["window"]) == (g, w)]:
             if "error" in r:
                 why = r["error"].replace("|", "/")
+                if "refused" in why or "granularity=layer" in why:
+                    why = "kvq-assign-bits: " + why.split(": ", 1)[-1]
                 if "not implemented" in why:
                     why = ("pending: kvq-assign-bits has no `%s` policy yet "
                            "(issue 5)" % r["policy"])
