@@ -16,16 +16,31 @@
 
 using namespace mlir;
 
-void ::kvq::buildLowerToCPUPipeline(OpPassManager &pm,
-                                    const LowerToCPUOptions &options) {
-  pm.addPass(mlir::kvq::createConvertKVQToSCF());
-  pm.addPass(createCanonicalizerPass());
-
+/// One-shot bufferization of whole functions with identity-layout memrefs at
+/// their boundaries (what the JIT and the GPU host calling conventions need).
+static void addFunctionBufferization(OpPassManager &pm) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+}
+
+/// linalg to loops and memref views to plain address arithmetic.
+static void addLoopsAndViewExpansion(OpPassManager &pm) {
+  pm.addPass(createConvertLinalgToLoopsPass());
+  // expand-strided-metadata creates affine.apply for dynamic offsets:
+  // lower-affine must run after it.
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+}
+
+void ::kvq::buildLowerToCPUPipeline(OpPassManager &pm,
+                                    const LowerToCPUOptions &options) {
+  pm.addPass(mlir::kvq::createConvertKVQToSCF());
+  pm.addPass(createCanonicalizerPass());
+
+  addFunctionBufferization(pm);
   if (options.resultsToOutParams) {
     bufferization::BufferResultsToOutParamsPassOptions outParams;
     outParams.modifyPublicFunctions = true;
@@ -42,11 +57,7 @@ void ::kvq::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
 
-  pm.addPass(createConvertLinalgToLoopsPass());
-  // expand-strided-metadata creates affine.apply for dynamic offsets:
-  // lower-affine must run after it.
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
+  addLoopsAndViewExpansion(pm);
   // bf16 conversions as integer arithmetic: no soft-float runtime needed.
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
@@ -70,14 +81,8 @@ void ::kvq::buildLowerToNVVMPipeline(OpPassManager &pm,
   if (!options.kernelsOnly) {
     pm.addPass(mlir::kvq::createConvertKVQToGPULaunches());
     pm.addPass(createCanonicalizerPass());
-    bufferization::OneShotBufferizePassOptions bufferize;
-    bufferize.bufferizeFunctionBoundaries = true;
-    bufferize.functionBoundaryTypeConversion =
-        bufferization::LayoutMapOption::IdentityLayoutMap;
-    pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-    pm.addPass(createConvertLinalgToLoopsPass());
-    pm.addPass(memref::createExpandStridedMetadataPass());
-    pm.addPass(createLowerAffinePass());
+    addFunctionBufferization(pm);
+    addLoopsAndViewExpansion(pm);
     // gpu-to-llvm lowers memory operations in their async form only.
     pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
   }
