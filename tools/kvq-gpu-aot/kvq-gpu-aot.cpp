@@ -204,9 +204,12 @@ int main(int argc, char **argv) {
     ::kvq::CacheLayout layout = mlir::kvq::getCacheLayout(cache);
     auto kernel = [&](StringRef key) {
       auto k = d.getAs<DictionaryAttr>(key);
-      return llvm::json::Object{
-          {"name", k.getAs<StringAttr>("name").getValue()},
-          {"block", k.getAs<IntegerAttr>("block").getInt()}};
+      llvm::json::Object o{{"name", k.getAs<StringAttr>("name").getValue()},
+                           {"block", k.getAs<IntegerAttr>("block").getInt()}};
+      for (StringRef extra : {"tile", "blocks_per_sm"})
+        if (auto v = k.getAs<IntegerAttr>(extra))
+          o[extra] = v.getInt();
+      return o;
     };
     std::string elt;
     llvm::raw_string_ostream(elt) << cache.getElementType();

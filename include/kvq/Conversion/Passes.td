@@ -62,14 +62,16 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
   let options = [
     Option<"maxSplits", "max-splits", "int64_t", /*default=*/"0",
            "Largest split-K count the workspace is sized for (0: "
-           "min(256, ceil(capacity / 128)))">,
+           "min(256, ceil(capacity / tile)); tile: 32 tokens for the "
+           "packed attention kernel, 128 for the generic one)">,
     Option<"kernelsOnly", "kernels-only", "bool", /*default=*/"false",
            "Drop everything but the generated gpu.module">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
-    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+    "::mlir::LLVM::LLVMDialect", "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
   ];
 }
 

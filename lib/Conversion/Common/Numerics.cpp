@@ -41,9 +41,10 @@ void lowering::forRange(IRB &b, int64_t lb, int64_t ub,
 
 SmallVector<Value> lowering::forRangeCarry(
     IRB &b, Value lb, Value ub, ValueRange inits,
-    function_ref<SmallVector<Value>(IRB &, Value, ValueRange)> body) {
+    function_ref<SmallVector<Value>(IRB &, Value, ValueRange)> body,
+    int64_t step) {
   auto loop = scf::ForOp::create(
-      b, lb, ub, cIndex(b, 1), inits,
+      b, lb, ub, cIndex(b, step), inits,
       [&](OpBuilder &nested, Location loc, Value iv, ValueRange args) {
         IRB ib(loc, nested);
         scf::YieldOp::create(ib, body(ib, iv, args));

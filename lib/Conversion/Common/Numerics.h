@@ -31,7 +31,8 @@ void forRange(IRB &b, int64_t lb, int64_t ub,
 SmallVector<Value>
 forRangeCarry(IRB &b, Value lb, Value ub, ValueRange inits,
               function_ref<SmallVector<Value>(IRB &, Value, ValueRange)>
-                  body);
+                  body,
+              int64_t step = 1);
 /// Emits `if (cond) then()`.
 void ifThen(IRB &b, Value cond, function_ref<void(IRB &)> then);
 

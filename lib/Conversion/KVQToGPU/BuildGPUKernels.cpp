@@ -46,19 +46,24 @@ struct BuildGPUKernelsPass
     SmallVector<Attribute> descriptions;
     for (AttendOp op : attends) {
       CacheType cache = op.getCache().getType();
-      int64_t splits = maxSplits;
-      if (splits <= 0)
-        splits = std::min<int64_t>(256, (cache.getCapacity() + 127) / 128);
       int64_t tokens = appendTokens.lookup(cache);
       DecodeKernelConfig config =
-          getDecodeKernelConfig(op, tokens ? tokens : 1, splits);
+          getDecodeKernelConfig(op, tokens ? tokens : 1, maxSplits);
+      if (config.maxSplits <= 0) {
+        int64_t tile = getAttendTileTokens(config);
+        config.maxSplits = std::min<int64_t>(
+            256, (cache.getCapacity() + tile - 1) / tile);
+      }
       if (!built.insert(config.suffix).second)
         continue;
       DecodeKernels k = buildDecodeKernels(builder, gpuModule, config);
-      auto kernel = [&](StringRef name, int64_t block) {
-        return builder.getDictionaryAttr(
-            {builder.getNamedAttr("name", builder.getStringAttr(name)),
-             builder.getNamedAttr("block", builder.getI64IntegerAttr(block))});
+      auto kernel = [&](StringRef name, int64_t block,
+                        ArrayRef<NamedAttribute> extra = {}) {
+        SmallVector<NamedAttribute> attrs = {
+            builder.getNamedAttr("name", builder.getStringAttr(name)),
+            builder.getNamedAttr("block", builder.getI64IntegerAttr(block))};
+        attrs.append(extra.begin(), extra.end());
+        return builder.getDictionaryAttr(attrs);
       };
       descriptions.push_back(builder.getDictionaryAttr({
           builder.getNamedAttr("name",
@@ -77,7 +82,14 @@ struct BuildGPUKernelsPass
           builder.getNamedAttr("workspace_bytes",
                                builder.getI64IntegerAttr(k.workspaceBytes)),
           builder.getNamedAttr("append", kernel(k.append, k.appendBlock)),
-          builder.getNamedAttr("attend", kernel(k.attend, k.attendBlock)),
+          builder.getNamedAttr(
+              "attend",
+              kernel(k.attend, k.attendBlock,
+                     {builder.getNamedAttr(
+                          "tile", builder.getI64IntegerAttr(k.attendTile)),
+                      builder.getNamedAttr("blocks_per_sm",
+                                           builder.getI64IntegerAttr(
+                                               k.attendBlocksPerSM))})),
           builder.getNamedAttr("combine", kernel(k.combine, k.combineBlock)),
       }));
     }

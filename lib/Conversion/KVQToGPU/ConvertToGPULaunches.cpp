@@ -113,6 +113,11 @@ DecodeKernels kernelsFor(CacheType cache, int64_t queryHeads,
     k.combine = name("combine");
     k.appendBlock = block("append");
     k.attendBlock = block("attend");
+    auto attend = d.getAs<DictionaryAttr>("attend");
+    auto tile = attend.getAs<IntegerAttr>("tile");
+    auto perSM = attend.getAs<IntegerAttr>("blocks_per_sm");
+    k.attendTile = tile ? tile.getInt() : 128;
+    k.attendBlocksPerSM = perSM ? perSM.getInt() : 32;
     k.combineBlock = block("combine");
     k.workspaceBytes = d.getAs<IntegerAttr>("workspace_bytes").getInt();
     k.maxSplits = d.getAs<IntegerAttr>("max_splits").getInt();
@@ -218,16 +223,18 @@ struct AttendToGPU : public HostPattern<AttendOp> {
     Value out = deviceAlloc(b, MemRefType::get(resultType.getShape(),
                                                resultType.getElementType()));
 
-    // splits = clamp(ceil(32 * SMs / (B * H)), 1, min(maxSplits, tiles)).
+    // splits = clamp(floor(blocksPerSM * SMs / (B * H)), 1,
+    //                min(maxSplits, ceil(length / tile))).
     auto smFn = module.lookupSymbol<func::FuncOp>(kSMCountFn);
     Value sms = func::CallOp::create(b, smFn, ValueRange{}).getResult(0);
     Value sm = arith::IndexCastOp::create(b, b.getIndexType(), sms);
-    Value want = arith::CeilDivUIOp::create(
-        b, arith::MulIOp::create(b, sm, cIndex(b, 32)), cIndex(b, B * H));
+    Value want = arith::DivUIOp::create(
+        b, arith::MulIOp::create(b, sm, cIndex(b, k.attendBlocksPerSM)),
+        cIndex(b, B * H));
     Value length = arith::IndexCastOp::create(b, b.getIndexType(),
                                               readLength(b, cache));
     Value tiles = arith::MaxUIOp::create(
-        b, arith::CeilDivUIOp::create(b, length, cIndex(b, k.attendBlock)),
+        b, arith::CeilDivUIOp::create(b, length, cIndex(b, k.attendTile)),
         cIndex(b, 1));
     Value splits = arith::MinUIOp::create(
         b, arith::MinUIOp::create(b, want, tiles), cIndex(b, k.maxSplits));

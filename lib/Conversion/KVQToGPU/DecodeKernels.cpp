@@ -4,21 +4,22 @@
 //  - append: one block per (sequence, KV head), one thread per channel; new
 //    tokens enter the window ring, due token groups are quantized with the
 //    CPU reference's arithmetic (bit-identical storage);
-//  - attend: split-K flash decoding. Block (split, sequence x KV head) reads
-//    its share of the cache once for all query heads of the group: phase 1
-//    gives each thread a token (16-byte loads of its packed key row,
-//    dequantized in registers, dotted with the pre-scaled queries held in
-//    shared memory), phase 2 updates an online softmax per query head with
-//    warp shuffles, phase 3 gives each thread a channel and accumulates
-//    p * v over the tile; partial results go to a workspace;
+//  - attend: split-K flash decoding, reading each split's share of the cache
+//    once for all query heads of a KV head. Caches with packed keys and
+//    values in the usual layouts get the register-blocked kernel of
+//    PackedAttend.cpp; every other scheme gets the generic kernel below
+//    (phase 1: thread = token, 16-byte loads of its packed key row; phase 2:
+//    online softmax per query head with warp shuffles; phase 3: thread =
+//    channel, p * v over the tile). Partial states go to a workspace with
+//    their running max in log2 units;
 //  - combine: merges the splits' partial softmax states.
 //
 //===----------------------------------------------------------------------===//
 #include "kvq/Conversion/KVQToGPU/DecodeKernels.h"
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
 
-#include "../Common/CacheAccess.h"
-#include "../Common/Numerics.h"
+#include "KernelBuilder.h"
+#include "PackedAttend.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -34,253 +35,13 @@ using namespace mlir::kvq::lowering;
 
 namespace {
 
-/// Tokens a block of the attention kernel handles per tile (one per thread).
+/// Tokens a block of the generic attention kernel handles per tile (one per
+/// thread).
 constexpr int64_t kAttendBlock = 128;
-constexpr int64_t kWarp = 32;
-
-Attribute globalSpace(MLIRContext *ctx) {
-  return gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Global);
-}
-Attribute sharedSpace(MLIRContext *ctx) {
-  return gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
-}
-/// Kernel parameters are plain memrefs (what host code allocates with
-/// gpu.alloc); kernels cast them to the global address space on entry so
-/// that loads and stores are ld.global / st.global.
-MemRefType paramBuffer(ArrayRef<int64_t> shape, Type element) {
-  return MemRefType::get(shape, element);
-}
-
-/// The global-address-space view of every memref argument of `func`.
-SmallVector<Value> globalArguments(IRB &b, gpu::GPUFuncOp func) {
-  SmallVector<Value> args;
-  for (BlockArgument arg : func.getArguments()) {
-    auto type = dyn_cast<MemRefType>(arg.getType());
-    if (!type) {
-      args.push_back(arg);
-      continue;
-    }
-    auto global = MemRefType::get(type.getShape(), type.getElementType(),
-                                  type.getLayout(),
-                                  globalSpace(type.getContext()));
-    args.push_back(memref::MemorySpaceCastOp::create(b, global, arg));
-  }
-  return args;
-}
-MemRefType sharedBuffer(ArrayRef<int64_t> shape, Type element) {
-  return MemRefType::get(shape, element, MemRefLayoutAttrInterface(),
-                         sharedSpace(element.getContext()));
-}
-
-/// Creates an empty kernel with the given block size and shared buffers.
-gpu::GPUFuncOp createKernel(OpBuilder &builder, gpu::GPUModuleOp module,
-                            StringRef name, TypeRange params,
-                            TypeRange shared, int64_t blockSize) {
-  OpBuilder::InsertionGuard guard(builder);
-  builder.setInsertionPointToEnd(module.getBody());
-  auto type = builder.getFunctionType(params, {});
-  auto func = gpu::GPUFuncOp::create(builder, module.getLoc(), name, type,
-                                     shared);
-  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
-                builder.getUnitAttr());
-  func.setKnownBlockSizeAttr(builder.getDenseI32ArrayAttr(
-      {int32_t(blockSize), 1, 1}));
-  return func;
-}
-
-Value threadId(IRB &b) {
-  return gpu::ThreadIdOp::create(b, gpu::Dimension::x);
-}
-Value blockId(IRB &b, gpu::Dimension d) { return gpu::BlockIdOp::create(b, d); }
-Value lt(IRB &b, Value x, Value y) {
-  return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y);
-}
-Value add(IRB &b, Value x, Value y) { return arith::AddIOp::create(b, x, y); }
-Value mul(IRB &b, Value x, Value y) { return arith::MulIOp::create(b, x, y); }
-Value addF(IRB &b, Value x, Value y) { return arith::AddFOp::create(b, x, y); }
-Value mulF(IRB &b, Value x, Value y) { return arith::MulFOp::create(b, x, y); }
-
-/// Butterfly-reduces `v` across a warp with `combine`.
-Value warpReduce(IRB &b, Value v,
-                 function_ref<Value(IRB &, Value, Value)> combine) {
-  for (int32_t offset = kWarp / 2; offset > 0; offset /= 2) {
-    Value other = gpu::ShuffleOp::create(b, v, offset, kWarp,
-                                         gpu::ShuffleMode::XOR)
-                      .getShuffleResult();
-    v = combine(b, v, other);
-  }
-  return v;
-}
-
-/// In-place normalised Walsh-Hadamard transform of `rows` rows of `dim`
-/// f32 in shared memory, by all `threads` threads of the block (same
-/// butterfly order as the CPU reference).
-void blockHadamard(IRB &b, Value buffer, int64_t rows, int64_t dim,
-                   int64_t threads) {
-  Value tid = threadId(b);
-  int64_t pairs = rows * dim / 2;
-  for (int64_t h = 1; h < dim; h *= 2) {
-    scf::ForOp::create(
-        b, tid, cIndex(b, pairs), cIndex(b, threads), ValueRange{},
-        [&](OpBuilder &nested, Location loc, Value p, ValueRange) {
-          IRB ib(loc, nested);
-          Value row = arith::DivUIOp::create(ib, p, cIndex(ib, dim / 2));
-          Value q = arith::RemUIOp::create(ib, p, cIndex(ib, dim / 2));
-          Value hv = cIndex(ib, h);
-          Value j = add(ib, mul(ib, arith::DivUIOp::create(ib, q, hv),
-                                cIndex(ib, 2 * h)),
-                        arith::RemUIOp::create(ib, q, hv));
-          Value k = add(ib, j, hv);
-          Value x = memref::LoadOp::create(ib, buffer, ValueRange{row, j});
-          Value y = memref::LoadOp::create(ib, buffer, ValueRange{row, k});
-          memref::StoreOp::create(ib, addF(ib, x, y), buffer,
-                                  ValueRange{row, j});
-          memref::StoreOp::create(ib, arith::SubFOp::create(ib, x, y), buffer,
-                                  ValueRange{row, k});
-          scf::YieldOp::create(ib);
-        });
-    gpu::BarrierOp::create(b);
-  }
-  Value norm = cF32(b, 1.0 / std::sqrt(double(dim)));
-  scf::ForOp::create(
-      b, tid, cIndex(b, rows * dim), cIndex(b, threads), ValueRange{},
-      [&](OpBuilder &nested, Location loc, Value e, ValueRange) {
-        IRB ib(loc, nested);
-        Value row = arith::DivUIOp::create(ib, e, cIndex(ib, dim));
-        Value col = arith::RemUIOp::create(ib, e, cIndex(ib, dim));
-        Value x = memref::LoadOp::create(ib, buffer, ValueRange{row, col});
-        memref::StoreOp::create(ib, mulF(ib, x, norm), buffer,
-                                ValueRange{row, col});
-        scf::YieldOp::create(ib);
-      });
-  gpu::BarrierOp::create(b);
-}
-
-/// Dequantizes element `d` of token `t` of a quantized tensor.
-Value dequantElement(IRB &b, const TensorViews &v, Value head, Value t,
-                     Value d, Value word) {
-  SchemeAttr scheme = v.scheme;
-  int64_t perWord = scheme.getCodesPerWord();
-  Value lane = arith::RemUIOp::create(b, d, cIndex(b, perWord));
-  Value shift = arith::MulIOp::create(
-      b, arith::IndexCastOp::create(b, b.getI32Type(), lane),
-      cI32(b, scheme.getBits()));
-  Value code = arith::AndIOp::create(b, arith::ShRUIOp::create(b, word, shift),
-                                     cI32(b, scheme.getMaxCode()));
-  Value row = scaleRow(b, scheme, t);
-  Value col = scaleColumn(b, scheme, d);
-  Value s = loadF32(b, v.scales, {head, row, col});
-  Value z = v.zeros ? loadF32(b, v.zeros, {head, row, col}) : Value();
-  return SchemeNumerics(scheme).decode(b, code, s, z);
-}
 
 //===----------------------------------------------------------------------===//
-// Attention
+// Attention, generic
 //===----------------------------------------------------------------------===//
-
-/// Dot products of token `t`'s key with the `groupSize` queries in `qs`
-/// (shared [R][D] f32): from packed codes (16-byte loads), the window, or
-/// 16-bit data.
-SmallVector<Value> keyDots(IRB &b, const TensorViews &k, Value head, Value t,
-                           Value quantized, Value qs, int64_t groupSize,
-                           int64_t dim, int64_t slots) {
-  SmallVector<Type> f32s(groupSize, b.getF32Type());
-  SmallVector<Value> zeros(groupSize, cF32(b, 0.0));
-  auto accumulate = [&](IRB &ib, ValueRange acc, Value d, Value key,
-                        Value valid) {
-    SmallVector<Value> next;
-    for (int64_t r = 0; r < groupSize; ++r) {
-      Value q = memref::LoadOp::create(ib, qs, ValueRange{cIndex(ib, r), d});
-      Value term = mulF(ib, q, key);
-      if (valid)
-        term = arith::SelectOp::create(ib, valid, term, cF32(ib, 0.0));
-      next.push_back(addF(ib, acc[r], term));
-    }
-    return next;
-  };
-  auto fromRow = [&](IRB &ib, Value memref, ValueRange prefix) {
-    return forRangeCarry(ib, cIndex(ib, 0), cIndex(ib, dim), zeros,
-                         [&](IRB &lb, Value d, ValueRange acc) {
-                           SmallVector<Value> idx(prefix);
-                           idx.push_back(d);
-                           return accumulate(lb, acc, d,
-                                             loadF32(lb, memref, idx), Value());
-                         });
-  };
-  if (!k.scheme.isQuantized())
-    return fromRow(b, k.data, {head, t});
-
-  auto ifOp = scf::IfOp::create(b, f32s, lt(b, t, quantized),
-                                /*withElseRegion=*/true);
-  {
-    IRB ib = IRB::atBlockBegin(b.getLoc(), &ifOp.getThenRegion().front());
-    SchemeAttr scheme = k.scheme;
-    int64_t perWord = scheme.getCodesPerWord();
-    int64_t words = k.layout.wordsPerToken;
-    bool vectorized = words % 4 == 0;
-    int64_t step = vectorized ? 4 : 1;
-    SmallVector<Value> dots = forRangeCarry(
-        ib, cIndex(ib, 0), cIndex(ib, words / step), zeros,
-        [&](IRB &lb, Value chunk, ValueRange acc) {
-          SmallVector<Value> wordValues;
-          Value first = mul(lb, chunk, cIndex(lb, step));
-          if (vectorized) {
-            Value vec = vector::LoadOp::create(
-                lb, VectorType::get({4}, lb.getI32Type()), k.codes,
-                ValueRange{head, t, first}, /*nontemporal=*/false,
-                llvm::MaybeAlign(16));
-            for (int64_t i = 0; i < 4; ++i)
-              wordValues.push_back(
-                  vector::ExtractOp::create(lb, vec, ArrayRef<int64_t>{i}));
-          } else {
-            wordValues.push_back(
-                memref::LoadOp::create(lb, k.codes, ValueRange{head, t, first}));
-          }
-          SmallVector<Value> cur(acc);
-          for (int64_t i = 0; i < step; ++i)
-            for (int64_t lane = 0; lane < perWord; ++lane) {
-              Value d = add(lb, mul(lb, add(lb, first, cIndex(lb, i)),
-                                    cIndex(lb, perWord)),
-                            cIndex(lb, lane));
-              Value valid = dim % perWord == 0 ? Value() : lt(lb, d, cIndex(lb, dim));
-              Value safe = valid ? arith::MinUIOp::create(lb, d, cIndex(lb, dim - 1))
-                                 : d;
-              Value key = dequantElement(lb, k, head, t, safe, wordValues[i]);
-              cur = accumulate(lb, cur, safe, key, valid);
-            }
-          return cur;
-        });
-    scf::YieldOp::create(ib, dots);
-  }
-  {
-    IRB ib = IRB::atBlockBegin(b.getLoc(), &ifOp.getElseRegion().front());
-    Value slot = arith::RemUIOp::create(ib, t, cIndex(ib, slots));
-    scf::YieldOp::create(ib, fromRow(ib, k.window, {head, slot}));
-  }
-  return SmallVector<Value>(ifOp.getResults());
-}
-
-/// Value element `d` of token `t`.
-Value valueElement(IRB &b, const TensorViews &v, Value head, Value t, Value d,
-                   Value quantized, int64_t slots) {
-  if (!v.scheme.isQuantized())
-    return loadF32(b, v.data, {head, t, d});
-  auto ifOp = scf::IfOp::create(b, TypeRange{b.getF32Type()},
-                                lt(b, t, quantized), /*withElseRegion=*/true);
-  {
-    IRB ib = IRB::atBlockBegin(b.getLoc(), &ifOp.getThenRegion().front());
-    int64_t perWord = v.scheme.getCodesPerWord();
-    Value w = arith::DivUIOp::create(ib, d, cIndex(ib, perWord));
-    Value word = memref::LoadOp::create(ib, v.codes, ValueRange{head, t, w});
-    scf::YieldOp::create(ib, dequantElement(ib, v, head, t, d, word));
-  }
-  {
-    IRB ib = IRB::atBlockBegin(b.getLoc(), &ifOp.getElseRegion().front());
-    Value slot = arith::RemUIOp::create(ib, t, cIndex(ib, slots));
-    scf::YieldOp::create(ib, loadF32(ib, v.window, {head, slot, d}));
-  }
-  return ifOp.getResult(0);
-}
 
 void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
                  const DecodeKernelConfig &c, StringRef name) {
@@ -411,10 +172,7 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
                                                    ValueRange{r, idx}));
                 localMax = arith::MaximumFOp::create(wb, localMax, s.back());
               }
-              Value tileMax = warpReduce(wb, localMax, [](IRB &x, Value a,
-                                                          Value c2) -> Value {
-                return arith::MaximumFOp::create(x, a, c2);
-              });
+              Value tileMax = warpMax(wb, localMax);
               Value mOld = memref::LoadOp::create(wb, mState, r);
               Value mNew = arith::MaximumFOp::create(wb, mOld, tileMax);
               Value sum = cF32(wb, 0.0);
@@ -425,9 +183,7 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
                 memref::StoreOp::create(wb, p, scores, ValueRange{r, idx});
                 sum = addF(wb, sum, p);
               }
-              sum = warpReduce(wb, sum, [](IRB &x, Value a, Value c2) -> Value {
-                return arith::AddFOp::create(x, a, c2);
-              });
+              sum = warpSum(wb, sum);
               // The new state goes to separate buffers: lanes of this warp
               // may still be reading the old one (no write-after-read race).
               ifThen(wb, lt(wb, laneId, cIndex(wb, 1)), [&](IRB &xb) {
@@ -509,7 +265,10 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
     }
     ifThen(b, lt(b, tid, cIndex(b, 1)), [&](IRB &ib) {
       memref::StoreOp::create(
-          ib, memref::LoadOp::create(ib, mState, cIndex(ib, r)), partial,
+          ib,
+          mulF(ib, memref::LoadOp::create(ib, mState, cIndex(ib, r)),
+               cF32(ib, M_LOG2E)),
+          partial,
           ValueRange{split, seq, hq, cIndex(ib, D)});
       memref::StoreOp::create(
           ib, memref::LoadOp::create(ib, lState, cIndex(ib, r)), partial,
@@ -539,24 +298,45 @@ void buildCombine(OpBuilder &builder, gpu::GPUModuleOp module,
   auto at = [&](IRB &ib, Value s, Value col) {
     return memref::LoadOp::create(ib, partial, ValueRange{s, seq, hq, col});
   };
-  Value m = forRangeCarry(b, cIndex(b, 0), splits, {cF32(b, -INFINITY)},
-                          [&](IRB &ib, Value s, ValueRange a) {
-                            return SmallVector<Value>{arith::MaximumFOp::create(
-                                ib, a[0], at(ib, s, cIndex(ib, D)))};
-                          })[0];
+  // One online pass over the splits, 8 at a time so that their loads are in
+  // flight together: running max m, weighted sums of out and of l.
+  constexpr int64_t kUnroll = 8;
+  Value negInf = cF32(b, -INFINITY), zero = cF32(b, 0.0);
   SmallVector<Value> sums = forRangeCarry(
-      b, cIndex(b, 0), splits, {cF32(b, 0.0), cF32(b, 0.0)},
-      [&](IRB &ib, Value s, ValueRange a) {
-        Value ms = at(ib, s, cIndex(ib, D));
-        // Empty splits have max -inf: weight 0 (not exp(nan)).
-        Value w = expF(ib, arith::SubFOp::create(ib, ms, m));
-        Value empty = arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ, ms,
-                                            cF32(ib, -INFINITY));
-        w = arith::SelectOp::create(ib, empty, cF32(ib, 0.0), w);
-        return SmallVector<Value>{
-            addF(ib, a[0], mulF(ib, w, at(ib, s, d))),
-            addF(ib, a[1], mulF(ib, w, at(ib, s, cIndex(ib, D + 1))))};
-      });
+      b, cIndex(b, 0), splits, {negInf, zero, zero},
+      [&](IRB &ib, Value s0, ValueRange a) {
+        SmallVector<Value> ms, xs, ls;
+        Value mNew = a[0];
+        for (int64_t u = 0; u < kUnroll; ++u) {
+          Value s = arith::AddIOp::create(ib, s0, cIndex(ib, u));
+          Value valid = arith::CmpIOp::create(ib, arith::CmpIPredicate::ult, s,
+                                              splits);
+          s = arith::SelectOp::create(ib, valid, s, s0);
+          ms.push_back(arith::SelectOp::create(ib, valid,
+                                               at(ib, s, cIndex(ib, D)), negInf));
+          xs.push_back(at(ib, s, d));
+          ls.push_back(at(ib, s, cIndex(ib, D + 1)));
+          mNew = arith::MaximumFOp::create(ib, mNew, ms.back());
+        }
+        // Nothing seen yet (all -inf): keep the zero sums as they are.
+        Value none = arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ, mNew,
+                                           negInf);
+        Value c = exp2Approx(ib, arith::SubFOp::create(ib, a[0], mNew));
+        c = arith::SelectOp::create(ib, none, cF32(ib, 1.0), c);
+        Value acc = mulF(ib, a[1], c), l = mulF(ib, a[2], c);
+        for (int64_t u = 0; u < kUnroll; ++u) {
+          // Empty or absent splits have max -inf: weight 0 (not exp(nan)).
+          Value w = exp2Approx(ib, arith::SubFOp::create(ib, ms[u], mNew));
+          Value empty = arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ,
+                                              ms[u], negInf);
+          w = arith::SelectOp::create(ib, empty, zero, w);
+          acc = addF(ib, acc, mulF(ib, w, xs[u]));
+          l = addF(ib, l, mulF(ib, w, ls[u]));
+        }
+        return SmallVector<Value>{mNew, acc, l};
+      },
+      kUnroll);
+  sums.erase(sums.begin());
   Value none = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, sums[1],
                                      cF32(b, 0.0));
   Value o = arith::DivFOp::create(b, sums[0], sums[1]);
@@ -759,6 +539,10 @@ DecodeKernelConfig mlir::kvq::getDecodeKernelConfig(AttendOp op,
   return c;
 }
 
+int64_t mlir::kvq::getAttendTileTokens(const DecodeKernelConfig &config) {
+  return canUsePackedAttend(config) ? kPackedAttendBlock : kAttendBlock;
+}
+
 DecodeKernels mlir::kvq::buildDecodeKernels(OpBuilder &builder,
                                             gpu::GPUModuleOp module,
                                             const DecodeKernelConfig &config) {
@@ -767,14 +551,23 @@ DecodeKernels mlir::kvq::buildDecodeKernels(OpBuilder &builder,
   k.attend = "kvq_attend" + config.suffix;
   k.combine = "kvq_combine" + config.suffix;
   k.appendBlock = config.cache.getHeadDim();
-  k.attendBlock = kAttendBlock;
+  bool packed = canUsePackedAttend(config);
+  k.attendBlock = packed ? kPackedAttendBlock : kAttendBlock;
+  k.attendTile = getAttendTileTokens(config);
+  // Blocks per SM the split heuristic fills in one wave: the packed kernel's
+  // one-warp blocks use 255 registers, so 8 fit an SM; the generic kernel
+  // measured best at 32 (docs/performance.md).
+  k.attendBlocksPerSM = packed ? 8 : 32;
   k.combineBlock = config.cache.getHeadDim();
   k.maxSplits = config.maxSplits;
   k.appendTokens = config.appendTokens;
   k.workspaceBytes = config.maxSplits * config.cache.getBatch() *
                      config.queryHeads * (config.cache.getHeadDim() + 2) * 4;
   buildAppend(builder, module, config, k.append);
-  buildAttend(builder, module, config, k.attend);
+  if (packed)
+    buildPackedAttend(builder, module, config, k.attend);
+  else
+    buildAttend(builder, module, config, k.attend);
   buildCombine(builder, module, config, k.combine);
   return k;
 }

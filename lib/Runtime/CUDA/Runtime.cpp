@@ -31,6 +31,8 @@ int setError(int code, const std::string &message) {
 struct Config {
   std::string name, append, attend, combine;
   unsigned appendBlock = 0, attendBlock = 0, combineBlock = 0;
+  // Split heuristic of the attention kernel (DecodeKernels.h).
+  int64_t attendTile = 128, attendBlocksPerSM = 32;
   kvq_config_info info{};
   CUfunction fnAppend = nullptr, fnAttend = nullptr, fnCombine = nullptr;
 };
@@ -166,6 +168,16 @@ int kvq_library_open(const char *manifestPath, kvq_library **out) {
     i.scale = number("scale", ok);
     kernel("append", config.append, config.appendBlock, ok);
     kernel("attend", config.attend, config.attendBlock, ok);
+    if (const kvq::json::Value *a = c.get("attend")) {
+      // Older manifests lack these; the defaults are the generic kernel's.
+      const kvq::json::Value *tile = a->get("tile");
+      const kvq::json::Value *perSM = a->get("blocks_per_sm");
+      if (tile && tile->kind == kvq::json::Value::Number && tile->number >= 1)
+        config.attendTile = int64_t(tile->number);
+      if (perSM && perSM->kind == kvq::json::Value::Number &&
+          perSM->number >= 1)
+        config.attendBlocksPerSM = int64_t(perSM->number);
+    }
     kernel("combine", config.combine, config.combineBlock, ok);
     if (!ok || i.batch <= 0 || i.kv_heads <= 0 || i.max_splits <= 0 ||
         i.query_heads % i.kv_heads != 0)
@@ -300,13 +312,15 @@ int kvq_cache_append(kvq_cache *cache, uint64_t keys, uint64_t values,
 int32_t kvq_cache_splits(const kvq_cache *cache, int32_t requested) {
   if (!cache)
     return 0;
-  const kvq_config_info &i = cache->config->info;
-  int64_t tiles = std::max<int64_t>(1, (cache->length + 127) / 128);
+  const Config &c = *cache->config;
+  const kvq_config_info &i = c.info;
+  int64_t tiles = std::max<int64_t>(
+      1, (cache->length + c.attendTile - 1) / c.attendTile);
   int64_t splits = requested;
-  // Blocks are latency-bound (docs/gpu.md): aim for ~32 resident blocks per
-  // SM; measured best on the H200 at 8x32k (64 splits of 64 heads).
+  // One wave: as many blocks as fit the SMs at once (blocks_per_sm each),
+  // never more (a partial second wave costs a whole tile loop).
   if (splits <= 0)
-    splits = (32 * int64_t(cache->smCount) + i.batch * i.kv_heads - 1) /
+    splits = c.attendBlocksPerSM * int64_t(cache->smCount) /
              (i.batch * i.kv_heads);
   return int32_t(std::clamp<int64_t>(splits, 1, std::min(i.max_splits, tiles)));
 }

@@ -32,12 +32,17 @@ struct DecodeKernelConfig {
 ///       grid (B*H), block (head_dim)
 ///   attend (cache, queries[B,Hq,D], lengths[B] i32, use_lengths i32,
 ///           partial[maxSplits,B,Hq,D+2] f32)
-///       grid (splits, B*H), block (attendBlock); splits <= maxSplits
+///       grid (splits, B*H), block (attendBlock); splits <= maxSplits;
+///       split s takes tiles of attendTile tokens, ceil(tiles / splits) each
+///       (launchers pick splits = clamp(floor(attendBlocksPerSM * SMs /
+///       (B*H)), 1, min(maxSplits, ceil(length / attendTile))))
 ///   combine (partial, out[B,Hq,D], splits i32)
 ///       grid (B*Hq), block (head_dim)
 struct DecodeKernels {
   std::string append, attend, combine;
   int64_t appendBlock = 0, attendBlock = 0, combineBlock = 0;
+  int64_t attendTile = 0;        ///< tokens per split granule
+  int64_t attendBlocksPerSM = 0; ///< target of the split heuristic
   int64_t workspaceBytes = 0; ///< bytes of `partial`
   int64_t maxSplits = 0, appendTokens = 0;
 };
@@ -46,6 +51,9 @@ struct DecodeKernels {
 /// cache's appends) and a readable, unique name suffix for it.
 DecodeKernelConfig getDecodeKernelConfig(AttendOp op, int64_t appendTokens,
                                          int64_t maxSplits);
+
+/// Tokens per split granule of the attention kernel `config` gets.
+int64_t getAttendTileTokens(const DecodeKernelConfig &config);
 
 /// Builds the three kernels of `config` at the end of `module`.
 DecodeKernels buildDecodeKernels(OpBuilder &builder, gpu::GPUModuleOp module,

@@ -1,0 +1,273 @@
+//===- KernelBuilder.cpp - helpers shared by the kvq GPU kernels ----------===//
+#include "KernelBuilder.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::kvq;
+
+namespace mlir::kvq::lowering {
+
+static Attribute globalSpace(MLIRContext *ctx) {
+  return gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Global);
+}
+static Attribute sharedSpace(MLIRContext *ctx) {
+  return gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+}
+/// Kernel parameters are plain memrefs (what host code allocates with
+/// gpu.alloc); kernels cast them to the global address space on entry so
+/// that loads and stores are ld.global / st.global.
+MemRefType paramBuffer(ArrayRef<int64_t> shape, Type element) {
+  return MemRefType::get(shape, element);
+}
+
+/// The global-address-space view of every memref argument of `func`.
+SmallVector<Value> globalArguments(IRB &b, gpu::GPUFuncOp func) {
+  SmallVector<Value> args;
+  for (BlockArgument arg : func.getArguments()) {
+    auto type = dyn_cast<MemRefType>(arg.getType());
+    if (!type) {
+      args.push_back(arg);
+      continue;
+    }
+    auto global = MemRefType::get(type.getShape(), type.getElementType(),
+                                  type.getLayout(),
+                                  globalSpace(type.getContext()));
+    args.push_back(memref::MemorySpaceCastOp::create(b, global, arg));
+  }
+  return args;
+}
+MemRefType sharedBuffer(ArrayRef<int64_t> shape, Type element) {
+  return MemRefType::get(shape, element, MemRefLayoutAttrInterface(),
+                         sharedSpace(element.getContext()));
+}
+
+/// Creates an empty kernel with the given block size and shared buffers.
+gpu::GPUFuncOp createKernel(OpBuilder &builder, gpu::GPUModuleOp module,
+                            StringRef name, TypeRange params,
+                            TypeRange shared, int64_t blockSize) {
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToEnd(module.getBody());
+  auto type = builder.getFunctionType(params, {});
+  auto func = gpu::GPUFuncOp::create(builder, module.getLoc(), name, type,
+                                     shared);
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
+                builder.getUnitAttr());
+  func.setKnownBlockSizeAttr(builder.getDenseI32ArrayAttr(
+      {int32_t(blockSize), 1, 1}));
+  return func;
+}
+
+Value threadId(IRB &b) {
+  return gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+}
+Value blockId(IRB &b, gpu::Dimension d) { return gpu::BlockIdOp::create(b, d); }
+Value lt(IRB &b, Value x, Value y) {
+  return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y);
+}
+Value add(IRB &b, Value x, Value y) { return arith::AddIOp::create(b, x, y); }
+Value mul(IRB &b, Value x, Value y) { return arith::MulIOp::create(b, x, y); }
+Value addF(IRB &b, Value x, Value y) { return arith::AddFOp::create(b, x, y); }
+Value mulF(IRB &b, Value x, Value y) { return arith::MulFOp::create(b, x, y); }
+
+/// Butterfly over the lane bits [lowOffset, highOffset).
+Value warpReduce(IRB &b, Value v,
+                 function_ref<Value(IRB &, Value, Value)> combine,
+                 int32_t lowOffset, int32_t highOffset) {
+  for (int32_t offset = highOffset / 2; offset >= lowOffset; offset /= 2) {
+    Value other = gpu::ShuffleOp::create(b, v, offset, kWarp,
+                                         gpu::ShuffleMode::XOR)
+                      .getShuffleResult();
+    v = combine(b, v, other);
+  }
+  return v;
+}
+Value warpMax(IRB &b, Value v) {
+  return warpReduce(b, v, [](IRB &x, Value l, Value r) -> Value {
+    return arith::MaximumFOp::create(x, l, r);
+  });
+}
+Value warpSum(IRB &b, Value v) {
+  return warpReduce(b, v, [](IRB &x, Value l, Value r) -> Value {
+    return arith::AddFOp::create(x, l, r);
+  });
+}
+
+Value exp2Approx(IRB &b, Value x) {
+  return LLVM::CallIntrinsicOp::create(
+             b, b.getF32Type(), b.getStringAttr("llvm.nvvm.ex2.approx.ftz.f32"),
+             ValueRange{x})
+      .getResult(0);
+}
+
+/// In-place normalised Walsh-Hadamard transform of `rows` rows of `dim`
+/// f32 in shared memory, by all `threads` threads of the block (same
+/// butterfly order as the CPU reference).
+void blockHadamard(IRB &b, Value buffer, int64_t rows, int64_t dim,
+                   int64_t threads) {
+  Value tid = threadId(b);
+  int64_t pairs = rows * dim / 2;
+  for (int64_t h = 1; h < dim; h *= 2) {
+    scf::ForOp::create(
+        b, tid, cIndex(b, pairs), cIndex(b, threads), ValueRange{},
+        [&](OpBuilder &nested, Location loc, Value p, ValueRange) {
+          IRB ib(loc, nested);
+          Value row = arith::DivUIOp::create(ib, p, cIndex(ib, dim / 2));
+          Value q = arith::RemUIOp::create(ib, p, cIndex(ib, dim / 2));
+          Value hv = cIndex(ib, h);
+          Value j = add(ib, mul(ib, arith::DivUIOp::create(ib, q, hv),
+                                cIndex(ib, 2 * h)),
+                        arith::RemUIOp::create(ib, q, hv));
+          Value k = add(ib, j, hv);
+          Value x = memref::LoadOp::create(ib, buffer, ValueRange{row, j});
+          Value y = memref::LoadOp::create(ib, buffer, ValueRange{row, k});
+          memref::StoreOp::create(ib, addF(ib, x, y), buffer,
+                                  ValueRange{row, j});
+          memref::StoreOp::create(ib, arith::SubFOp::create(ib, x, y), buffer,
+                                  ValueRange{row, k});
+          scf::YieldOp::create(ib);
+        });
+    gpu::BarrierOp::create(b);
+  }
+  Value norm = cF32(b, 1.0 / std::sqrt(double(dim)));
+  scf::ForOp::create(
+      b, tid, cIndex(b, rows * dim), cIndex(b, threads), ValueRange{},
+      [&](OpBuilder &nested, Location loc, Value e, ValueRange) {
+        IRB ib(loc, nested);
+        Value row = arith::DivUIOp::create(ib, e, cIndex(ib, dim));
+        Value col = arith::RemUIOp::create(ib, e, cIndex(ib, dim));
+        Value x = memref::LoadOp::create(ib, buffer, ValueRange{row, col});
+        memref::StoreOp::create(ib, mulF(ib, x, norm), buffer,
+                                ValueRange{row, col});
+        scf::YieldOp::create(ib);
+      });
+  gpu::BarrierOp::create(b);
+}
+
+/// Dequantizes element `d` of token `t` of a quantized tensor.
+static Value dequantElement(IRB &b, const TensorViews &v, Value head, Value t,
+                     Value d, Value word) {
+  SchemeAttr scheme = v.scheme;
+  int64_t perWord = scheme.getCodesPerWord();
+  Value lane = arith::RemUIOp::create(b, d, cIndex(b, perWord));
+  Value shift = arith::MulIOp::create(
+      b, arith::IndexCastOp::create(b, b.getI32Type(), lane),
+      cI32(b, scheme.getBits()));
+  Value code = arith::AndIOp::create(b, arith::ShRUIOp::create(b, word, shift),
+                                     cI32(b, scheme.getMaxCode()));
+  Value row = scaleRow(b, scheme, t);
+  Value col = scaleColumn(b, scheme, d);
+  Value s = loadF32(b, v.scales, {head, row, col});
+  Value z = v.zeros ? loadF32(b, v.zeros, {head, row, col}) : Value();
+  return SchemeNumerics(scheme).decode(b, code, s, z);
+}
+
+/// Dot products of token `t`'s key with the `groupSize` queries in `qs`
+/// (shared [R][D] f32): from packed codes (16-byte loads), the window, or
+/// 16-bit data.
+SmallVector<Value> keyDots(IRB &b, const TensorViews &k, Value head, Value t,
+                           Value quantized, Value qs, int64_t groupSize,
+                           int64_t dim, int64_t slots) {
+  SmallVector<Type> f32s(groupSize, b.getF32Type());
+  SmallVector<Value> zeros(groupSize, cF32(b, 0.0));
+  auto accumulate = [&](IRB &ib, ValueRange acc, Value d, Value key,
+                        Value valid) {
+    SmallVector<Value> next;
+    for (int64_t r = 0; r < groupSize; ++r) {
+      Value q = memref::LoadOp::create(ib, qs, ValueRange{cIndex(ib, r), d});
+      Value term = mulF(ib, q, key);
+      if (valid)
+        term = arith::SelectOp::create(ib, valid, term, cF32(ib, 0.0));
+      next.push_back(addF(ib, acc[r], term));
+    }
+    return next;
+  };
+  auto fromRow = [&](IRB &ib, Value memref, ValueRange prefix) {
+    return forRangeCarry(ib, cIndex(ib, 0), cIndex(ib, dim), zeros,
+                         [&](IRB &lb, Value d, ValueRange acc) {
+                           SmallVector<Value> idx(prefix);
+                           idx.push_back(d);
+                           return accumulate(lb, acc, d,
+                                             loadF32(lb, memref, idx), Value());
+                         });
+  };
+  if (!k.scheme.isQuantized())
+    return fromRow(b, k.data, {head, t});
+
+  auto ifOp = scf::IfOp::create(b, f32s, lt(b, t, quantized),
+                                /*withElseRegion=*/true);
+  {
+    IRB ib = IRB::atBlockBegin(b.getLoc(), &ifOp.getThenRegion().front());
+    SchemeAttr scheme = k.scheme;
+    int64_t perWord = scheme.getCodesPerWord();
+    int64_t words = k.layout.wordsPerToken;
+    bool vectorized = words % 4 == 0;
+    int64_t step = vectorized ? 4 : 1;
+    SmallVector<Value> dots = forRangeCarry(
+        ib, cIndex(ib, 0), cIndex(ib, words / step), zeros,
+        [&](IRB &lb, Value chunk, ValueRange acc) {
+          SmallVector<Value> wordValues;
+          Value first = mul(lb, chunk, cIndex(lb, step));
+          if (vectorized) {
+            Value vec = vector::LoadOp::create(
+                lb, VectorType::get({4}, lb.getI32Type()), k.codes,
+                ValueRange{head, t, first}, /*nontemporal=*/false,
+                llvm::MaybeAlign(16));
+            for (int64_t i = 0; i < 4; ++i)
+              wordValues.push_back(
+                  vector::ExtractOp::create(lb, vec, ArrayRef<int64_t>{i}));
+          } else {
+            wordValues.push_back(
+                memref::LoadOp::create(lb, k.codes, ValueRange{head, t, first}));
+          }
+          SmallVector<Value> cur(acc);
+          for (int64_t i = 0; i < step; ++i)
+            for (int64_t lane = 0; lane < perWord; ++lane) {
+              Value d = add(lb, mul(lb, add(lb, first, cIndex(lb, i)),
+                                    cIndex(lb, perWord)),
+                            cIndex(lb, lane));
+              Value valid = dim % perWord == 0 ? Value() : lt(lb, d, cIndex(lb, dim));
+              Value safe = valid ? arith::MinUIOp::create(lb, d, cIndex(lb, dim - 1))
+                                 : d;
+              Value key = dequantElement(lb, k, head, t, safe, wordValues[i]);
+              cur = accumulate(lb, cur, safe, key, valid);
+            }
+          return cur;
+        });
+    scf::YieldOp::create(ib, dots);
+  }
+  {
+    IRB ib = IRB::atBlockBegin(b.getLoc(), &ifOp.getElseRegion().front());
+    Value slot = arith::RemUIOp::create(ib, t, cIndex(ib, slots));
+    scf::YieldOp::create(ib, fromRow(ib, k.window, {head, slot}));
+  }
+  return SmallVector<Value>(ifOp.getResults());
+}
+
+/// Value element `d` of token `t`.
+Value valueElement(IRB &b, const TensorViews &v, Value head, Value t, Value d,
+                   Value quantized, int64_t slots) {
+  if (!v.scheme.isQuantized())
+    return loadF32(b, v.data, {head, t, d});
+  auto ifOp = scf::IfOp::create(b, TypeRange{b.getF32Type()},
+                                lt(b, t, quantized), /*withElseRegion=*/true);
+  {
+    IRB ib = IRB::atBlockBegin(b.getLoc(), &ifOp.getThenRegion().front());
+    int64_t perWord = v.scheme.getCodesPerWord();
+    Value w = arith::DivUIOp::create(ib, d, cIndex(ib, perWord));
+    Value word = memref::LoadOp::create(ib, v.codes, ValueRange{head, t, w});
+    scf::YieldOp::create(ib, dequantElement(ib, v, head, t, d, word));
+  }
+  {
+    IRB ib = IRB::atBlockBegin(b.getLoc(), &ifOp.getElseRegion().front());
+    Value slot = arith::RemUIOp::create(ib, t, cIndex(ib, slots));
+    scf::YieldOp::create(ib, loadF32(ib, v.window, {head, slot, d}));
+  }
+  return ifOp.getResult(0);
+}
+
+} // namespace mlir::kvq::lowering

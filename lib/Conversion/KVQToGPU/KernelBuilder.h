@@ -1,0 +1,71 @@
+//===- KernelBuilder.h - helpers shared by the kvq GPU kernels ---*- C++ -*-===//
+//
+// Small builders the decode kernels share: kernel and buffer creation, thread
+// indices, warp reductions, the fast exponential, and the per-element cache
+// reads of the generic (any scheme) attention path.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KVQ_LIB_CONVERSION_KVQTOGPU_KERNELBUILDER_H
+#define KVQ_LIB_CONVERSION_KVQTOGPU_KERNELBUILDER_H
+
+#include "../Common/CacheAccess.h"
+#include "../Common/Numerics.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+namespace mlir::kvq::lowering {
+
+constexpr int64_t kWarp = 32;
+
+/// A plain memref kernel parameter (what host code allocates with gpu.alloc).
+MemRefType paramBuffer(ArrayRef<int64_t> shape, Type element);
+/// A workgroup (shared memory) buffer.
+MemRefType sharedBuffer(ArrayRef<int64_t> shape, Type element);
+/// The global-address-space view of every memref argument of `func`, so that
+/// loads and stores become ld.global / st.global.
+SmallVector<Value> globalArguments(IRB &b, gpu::GPUFuncOp func);
+/// An empty kernel with a known block size and the given shared buffers.
+gpu::GPUFuncOp createKernel(OpBuilder &builder, gpu::GPUModuleOp module,
+                            StringRef name, TypeRange params,
+                            TypeRange shared, int64_t blockSize);
+
+Value threadId(IRB &b);
+Value blockId(IRB &b, gpu::Dimension d);
+Value lt(IRB &b, Value x, Value y);
+Value add(IRB &b, Value x, Value y);
+Value mul(IRB &b, Value x, Value y);
+Value addF(IRB &b, Value x, Value y);
+Value mulF(IRB &b, Value x, Value y);
+
+/// Butterfly-reduces `v` over the lanes whose ids differ in the bits of
+/// [lowOffset, highOffset) (xor shuffles); every lane gets the result.
+Value warpReduce(IRB &b, Value v,
+                 function_ref<Value(IRB &, Value, Value)> combine,
+                 int32_t lowOffset = 1, int32_t highOffset = kWarp);
+Value warpMax(IRB &b, Value v);
+Value warpSum(IRB &b, Value v);
+
+/// 2^x with the hardware approximation (ex2.approx.ftz: ~2 ulp, 2^-inf = 0).
+Value exp2Approx(IRB &b, Value x);
+
+/// In-place normalised Walsh-Hadamard transform of `rows` rows of `dim` f32
+/// in shared memory, by the `threads` threads of the block (same butterfly
+/// order as the CPU reference).
+void blockHadamard(IRB &b, Value buffer, int64_t rows, int64_t dim,
+                   int64_t threads);
+
+/// Dot products of token `t`'s key with the `groupSize` queries in `qs`
+/// (shared [R][D] f32), element by element: from packed codes (16-byte
+/// loads), the window, or 16-bit data, whichever holds the token.
+SmallVector<Value> keyDots(IRB &b, const TensorViews &k, Value head, Value t,
+                           Value quantized, Value qs, int64_t groupSize,
+                           int64_t dim, int64_t slots);
+/// Value element `d` of token `t`, wherever the token is held.
+Value valueElement(IRB &b, const TensorViews &v, Value head, Value t, Value d,
+                   Value quantized, int64_t slots);
+
+} // namespace mlir::kvq::lowering
+
+#endif // KVQ_LIB_CONVERSION_KVQTOGPU_KERNELBUILDER_H
