@@ -191,8 +191,10 @@ def main():
                 w(f"| {fmt_shape(r['B'], r['T'])} | {D} | {cfg} | error | | | |")
                 continue
             met = r["us"] <= 5.0
-            targets.append(("append ≤ 5 µs", f"{fmt_shape(r['B'], r['T'])} d{D} "
-                            f"{cfg}", met, f"{r['us']:.1f} µs"))
+            if r["B"] == 32:  # the issue's target is at batch 32
+                targets.append(("append ≤ 5 µs (batch 32)",
+                                f"{fmt_shape(r['B'], r['T'])} d{D} {cfg}", met,
+                                f"{r['us']:.1f} µs"))
             w(f"| {fmt_shape(r['B'], r['T'])} | {D} | {cfg} | {r['us']:.1f} | "
               f"{r.get('hot_us', 0):.1f} | {r.get('p80_us', 0):.1f} | "
               f"{'✓' if met else '✗'} |")
@@ -228,26 +230,35 @@ def main():
             else:
                 gb = f" ({r['GBps']:.0f})" if r.get("GBps") else ""
                 bad = ""
-                if "rel_err" in r and (r["rel_err"] > 1e-2 or
-                                       r.get("rerun_maxdiff", 0) != 0):
-                    bad = f" ✗{r['rel_err']:.0e}"
+                if "rel_err" in r and r["rel_err"] > 1e-2:
+                    bad += f" ✗{r['rel_err']:.0e}"
+                if r.get("rerun_maxdiff", 0) > 1e-3 * r.get("out_absmax", 0):
+                    bad += " nd"
                 cells.append(f"{r['us']:.0f}{gb}{bad}")
         w(f"| {s} | {c} | " + " | ".join(cells) + " |")
     w("")
-    w("✗: output wrong (rel_err > 1e-2) or not deterministic over reruns.")
+    w("✗: output wrong (rel_err > 1e-2, value shown); nd: reruns differ by "
+      "more than 1e-3 of the output's largest magnitude. KIVI speedups above "
+      "use the `kivi` rows (its decode branch as llama_kivi.py runs it).")
     w("")
 
     # ---- targets ---------------------------------------------------------
     w("Issue 8 targets:")
     w("")
     for kind in ("roofline", "vs SDPA", "1×4k ≤ 6 µs", "vs BitDecoding",
-                 "vs KIVI", "correct", "append ≤ 5 µs"):
+                 "vs KIVI", "correct", "append ≤ 5 µs (batch 32)"):
         ts = [t for t in targets if t[0] == kind]
         if not ts:
             w(f"- {kind}: not measured in these runs")
             continue
         met = [t for t in ts if t[2]]
         missed = [t for t in ts if t[2] is False]
+        unmeasured = [t for t in ts if t[2] is None]
+        if unmeasured:
+            ts = [t for t in ts if t[2] is not None]
+            if not ts:
+                w(f"- {kind}: not measured ({unmeasured[0][3]})")
+                continue
         w(f"- {kind}: {len(met)}/{len(ts)} met"
           + ("" if not missed else "; not met: " + "; ".join(
               f"{t[1]} ({t[3]})" for t in missed[:12])
