@@ -61,6 +61,16 @@ def _load(path):
     return lib
 
 
+class _DeviceBytes:
+    """`n` bytes of device memory at `ptr`, for torch.as_tensor (CUDA array
+    interface, version 2: no stream semantics)."""
+
+    def __init__(self, ptr, n):
+        self.__cuda_array_interface__ = {
+            "shape": (n,), "typestr": "|u1", "data": (ptr, False),
+            "version": 2}
+
+
 class Library:
     """A manifest written by kvq-gpu-aot and the kernels it names."""
 
@@ -150,6 +160,15 @@ class Cache:
             self._stream()))
         return out
 
+    def append_raw(self, keys_ptr, values_ptr, stream=0):
+        """append() from raw device pointers (each [B, H, append_tokens, D],
+        contiguous, the cache's dtype) on `stream` (an integer, 0 = the
+        default stream), without append()'s checks: for fill loops that
+        append many tokens. The runtime still checks the capacity."""
+        self.library._check(self.library._rt.kvq_cache_append(
+            self._handle, keys_ptr, values_ptr, self.config["append_tokens"],
+            stream))
+
     def splits(self, requested=0):
         return self.library._rt.kvq_cache_splits(self._handle, requested)
 
@@ -160,6 +179,18 @@ class Cache:
         self.library._check(self.library._rt.kvq_cache_read_storage(
             self._handle, ctypes.cast(buf, ctypes.c_void_p), n))
         return bytes(buf)
+
+    def storage_ptr(self):
+        """The device address of the raw storage (docs/storage-format.md)."""
+        return self.library._rt.kvq_cache_storage(self._handle)
+
+    def storage_tensor(self):
+        """The raw storage as a uint8 CUDA tensor that views the cache's
+        device memory (no copy): valid while the cache lives, and it sees
+        pending kernels' writes only after a synchronization."""
+        n = self.config["cache_bytes"]
+        view = _DeviceBytes(self.storage_ptr(), n)
+        return self._torch.as_tensor(view, device="cuda")
 
     def reset(self):
         self.library._check(self.library._rt.kvq_cache_reset(
