@@ -17,8 +17,9 @@ Capacity = the context rounded up to a multiple of 128 (a multiple of every
 per_channel group, and at least window + group), so the cache holds exactly
 the context. A per_token value group larger than head_dim (g128 at d64) is
 clamped to head_dim (the verifier requires it to divide head_dim). Only
-kernels.cubin, kernels.ptx, ptxas.log, manifest.json and cases.json are kept
-(the device run carries this folder; see the size it prints).
+kernels.cubin, ptxas.log, manifest.json and cases.json are kept (the device
+run carries this folder; see the size it prints); the PTX stays only when
+there is no cubin (ptxas missing), for the driver to JIT.
 """
 import argparse
 import json
@@ -127,7 +128,10 @@ def main():
     with open(os.path.join(args.out, "cases.json"), "w") as f:
         json.dump(dict(compile_s=compile_s, cases=cases), f, indent=1)
     if not args.keep:
-        for f in ("kernels.mlir", "decode_steps.mlir"):
+        drop = ["kernels.mlir", "decode_steps.mlir"]
+        if manifest.get("cubin"):
+            drop.append("kernels.ptx")
+        for f in drop:
             p = os.path.join(args.out, f)
             if os.path.exists(p):
                 os.remove(p)

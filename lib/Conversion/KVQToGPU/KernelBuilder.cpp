@@ -73,6 +73,11 @@ Value add(IRB &b, Value x, Value y) { return arith::AddIOp::create(b, x, y); }
 Value mul(IRB &b, Value x, Value y) { return arith::MulIOp::create(b, x, y); }
 Value addF(IRB &b, Value x, Value y) { return arith::AddFOp::create(b, x, y); }
 Value mulF(IRB &b, Value x, Value y) { return arith::MulFOp::create(b, x, y); }
+Value fmaF(IRB &b, Value a, Value x, Value c) {
+  auto contract = arith::FastMathFlags::contract;
+  Value p = arith::MulFOp::create(b, a, x, contract);
+  return arith::AddFOp::create(b, p, c, contract);
+}
 
 /// Butterfly over the lane bits [lowOffset, highOffset).
 Value warpReduce(IRB &b, Value v,

@@ -38,6 +38,9 @@ Value add(IRB &b, Value x, Value y);
 Value mul(IRB &b, Value x, Value y);
 Value addF(IRB &b, Value x, Value y);
 Value mulF(IRB &b, Value x, Value y);
+/// a * x + c, contractible into one fma.rn.f32 (math.fma would become a
+/// libdevice call on some paths of the NVVM lowering).
+Value fmaF(IRB &b, Value a, Value x, Value c);
 
 /// Butterfly-reduces `v` over the lanes whose ids differ in the bits of
 /// [lowOffset, highOffset) (xor shuffles); every lane gets the result.

@@ -28,7 +28,6 @@
 
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
 
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -310,7 +309,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
         Value q = memref::LoadOp::create(
             fb, qS, ValueRange{cIndex(fb, r), add(fb, kChannel0, cIndex(fb, k))});
         out.push_back(mulF(fb, q, a[k]));
-        acc = math::FmaOp::create(fb, q, cst[k], acc);
+        acc = fmaF(fb, q, cst[k], acc);
       }
       bias.push_back(acc);
     }
@@ -393,7 +392,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
               word = arith::ShRUIOp::create(lb, word, kWordShift);
             Value x = codeAsFloat(lb, word, k % kp.perWord, kp.bits);
             for (int64_t r = 0; r < R; ++r)
-              dots[r] = math::FmaOp::create(lb, qf[r * kp.codes + k], x,
+              dots[r] = fmaF(lb, qf[r * kp.codes + k], x,
                                             dots[r]);
           }
           for (int64_t r = 0; r < R; ++r) {
@@ -457,7 +456,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
             Value x = codeAsFloat(lb, word, k % vp.perWord, vp.bits);
             for (int64_t r = 0; r < R; ++r)
               acc[r * vp.codes + k] =
-                  math::FmaOp::create(lb, pa[r], x, acc[r * vp.codes + k]);
+                  fmaF(lb, pa[r], x, acc[r * vp.codes + k]);
           }
         }
         gpu::BarrierOp::create(lb); // p is rewritten by the next tile
@@ -520,7 +519,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
           SmallVector<Value> q = loadRow(
               ib, qS, {cIndex(ib, r), cIndex(ib, d0 + i0)}, 4, 16);
           for (int64_t i = 0; i < 4; ++i)
-            dots[r] = math::FmaOp::create(ib, q[i], toF32(ib, x[i0 + i]),
+            dots[r] = fmaF(ib, q[i], toF32(ib, x[i0 + i]),
                                           dots[r]);
         }
     }
@@ -610,7 +609,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
                   Value val = tailValue(jb, tok, d);
                   for (int64_t r = 0; r < R; ++r)
                     out[r * perLane + k] =
-                        math::FmaOp::create(jb, p[r], val, out[r * perLane + k]);
+                        fmaF(jb, p[r], val, out[r * perLane + k]);
                 }
               }
               return out;
@@ -633,7 +632,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
       Value d = add(b, lane, cIndex(b, k * kWarp));
       Value tiles =
           memref::LoadOp::create(b, outS, ValueRange{cIndex(b, r), d});
-      Value o = math::FmaOp::create(b, tiles, corr, fin[3 * R + r * perLane + k]);
+      Value o = fmaF(b, tiles, corr, fin[3 * R + r * perLane + k]);
       memref::StoreOp::create(b, o, partial, ValueRange{split, seq, hq, d});
     }
     Value sum = warpSum(b, fin[R + r]);

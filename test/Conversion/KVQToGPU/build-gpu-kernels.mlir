@@ -1,8 +1,9 @@
 // RUN: kvq-opt %s --split-input-file --kvq-build-gpu-kernels | FileCheck %s
 // RUN: kvq-opt %s --split-input-file --kvq-build-gpu-kernels | FileCheck %s --check-prefix=NOMATH
 
-// The kernels use no math-dialect op (exp and round-to-nearest-even are
-// emitted as arith), so their PTX needs no libdevice.
+// The kernels use no math-dialect op (round-to-nearest-even is arith, exp2
+// the NVVM intrinsic, fma a contractible mul/add), so their PTX needs no
+// libdevice.
 // NOMATH: gpu.module @kvq_kernels
 // NOMATH-NOT: math.
 
@@ -15,9 +16,13 @@
 // The module records what was built, for kvq-gpu-aot's manifest.
 // CHECK: module attributes {gpu.container_module, kvq.kernels = [{
 // CHECK-SAME: append = {block = 64 : i64, name = "kvq_append_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1"}
+// The packed attention kernel: one-warp blocks, tiles of 32 tokens, a wave
+// of 8 blocks per SM; so max_splits = ceil(256 / 32) = 8 and the workspace
+// 8 splits x 1 x 8 heads x (64 + 2) x 4 bytes = 16896.
+// CHECK-SAME: attend = {block = 32 : i64, blocks_per_sm = 8 : i64, name = "kvq_attend_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1", tile = 32 : i64}
 // CHECK-SAME: cache_bytes = 57664 : i64
-// CHECK-SAME: max_splits = 2 : i64
-// CHECK-SAME: workspace_bytes = 4224 : i64
+// CHECK-SAME: max_splits = 8 : i64
+// CHECK-SAME: workspace_bytes = 16896 : i64
 
 // The host function is untouched.
 // CHECK-LABEL: func.func @step
@@ -44,37 +49,54 @@
 // CHECK: arith.constant 0x4B000000 : f32
 // CHECK: gpu.return
 
-// Attention: grid (splits, sequence x KV head), 128 threads; queries of the
-// whole GQA group, scores and the online-softmax state in shared memory.
+// Attention, packed kernel (PackedAttend.cpp): grid (splits, sequence x KV
+// head), one warp; shared memory holds the group's 4 queries, the tile's
+// scores/probabilities [32 tokens][4 heads] and the tiles' sums.
 // CHECK-LABEL: gpu.func @kvq_attend_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1(
-// CHECK-SAME: memref<1x8x64xf16>, %{{.*}}: memref<1xi32>, %{{.*}}: i32, %{{.*}}: memref<2x1x8x66xf32>)
-// CHECK-SAME: workgroup(%{{.*}} : memref<4x64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4x128xf32, #gpu.address_space<workgroup>>
-// CHECK-SAME: kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// CHECK-SAME: memref<1x8x64xf16>, %{{.*}}: memref<1xi32>, %{{.*}}: i32, %{{.*}}: memref<8x1x8x66xf32>)
+// CHECK-SAME: workgroup(%{{.*}} : memref<4x64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x4xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4x64xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME: kernel attributes {known_block_size = array<i32: 32, 1, 1>}
 // Typed views of the one cache buffer (docs/storage-format.md).
 // CHECK: memref.view %{{.*}}[%{{.*}}][] : memref<57664xi8, #gpu.address_space<global>> to memref<2x256x8xi32, #gpu.address_space<global>>
 // CHECK: gpu.grid_dim x
 // CHECK: gpu.block_id y
-// Phase 1: each thread reads its token's packed key row 16 bytes at a time.
+// The first tile's key words: a team of 4 lanes per token, 16 channels
+// (two words) per lane, one 8-byte load per token.
+// CHECK: vector.load %{{.*}} {alignment = 8 : i64} : memref<2x256x8xi32, #gpu.address_space<global>>, vector<2xi32>
+// The tile loop carries the softmax state, the value accumulators and the
+// folded queries; at a key group's first tile the per-channel scales and
+// zeros are folded into the queries (16 x 4 products and 4 biases).
 // CHECK: scf.for {{.*}} iter_args
-// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<2x256x8xi32, #gpu.address_space<global>>, vector<4xi32>
-// CHECK: arith.shrui
-// CHECK: gpu.barrier
-// Phase 2: per query head, warp-shuffle max and sum of the tile.
-// CHECK: gpu.shuffle xor %{{.*}}, %c16_i32, %c32_i32 : f32
-// CHECK: gpu.shuffle xor %{{.*}}, %c1_i32, %c32_i32
-// exp(s - m): polynomial times 2^n built from exponent bits.
+// CHECK: scf.if %{{.*}} -> (f32, f32
+// CHECK: vector.load %{{.*}} : memref<2x8x64xf16, #gpu.address_space<global>>, vector<16xf16>
+// CHECK: arith.mulf {{.*}} fastmath<contract>
+// Code to float: the code or-ed into 1.0's mantissa, no conversion op.
+// CHECK: arith.constant 1065353216 : i32
+// CHECK: arith.ori
 // CHECK: arith.bitcast %{{.*}} : i32 to f32
+// The team's partial dots summed by xor shuffles within the team.
+// CHECK: gpu.shuffle  xor %{{.*}}, %c2_i32{{.*}}, %c32_i32{{.*}} : f32
+// CHECK: gpu.shuffle  xor %{{.*}}, %c1_i32{{.*}}, %c32_i32{{.*}} : f32
 // CHECK: gpu.barrier
-// Phase 3: thread = channel, accumulate p * v over the tile.
+// Softmax, lane = token: warp max, then base-2 exponentials.
+// CHECK: gpu.shuffle  xor %{{.*}}, %c16_i32{{.*}}, %c32_i32{{.*}} : f32
+// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+// CHECK: gpu.barrier
+// CHECK: gpu.barrier
+// After the tiles, the value teams' sums go to shared memory; window
+// tokens follow element by element; then this split's partial state.
+// CHECK: memref.store %{{.*}} : memref<4x64xf32, #gpu.address_space<workgroup>>
 // CHECK: scf.for
-// CHECK: gpu.barrier
+// CHECK: memref.store %{{.*}} : memref<8x1x8x66xf32, #gpu.address_space<global>>
 // CHECK: gpu.return
 
 // Combine: a block per (sequence, query head), a thread per channel.
 // CHECK-LABEL: gpu.func @kvq_combine_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1(
-// CHECK-SAME: memref<2x1x8x66xf32>, %{{.*}}: memref<1x8x64xf16>, %{{.*}}: i32)
+// CHECK-SAME: memref<8x1x8x66xf32>, %{{.*}}: memref<1x8x64xf16>, %{{.*}}: i32)
 // CHECK-SAME: known_block_size = array<i32: 64, 1, 1>
-// CHECK: arith.bitcast %{{.*}} : i32 to f32
+// One online pass over the splits, 8 per iteration.
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c8
+// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // CHECK: arith.divf
 func.func @step(%q: tensor<1x8x64xf16>, %k: tensor<1x2x1x64xf16>,
                 %v: tensor<1x2x1x64xf16>, %c: !cache) -> tensor<1x8x64xf16> {
@@ -85,14 +107,18 @@ func.func @step(%q: tensor<1x8x64xf16>, %k: tensor<1x2x1x64xf16>,
 
 // -----
 
-// 3-bit codes (10 per word, 7 words per token) are not 16-byte aligned rows:
-// the key row is read word by word; rotated keys transform the queries in
-// shared memory first (butterflies, then the 1/sqrt(64) normalisation).
+// 3-bit keys and 16-bit values take the generic kernel: 128 threads, tiles
+// of 128 tokens. 3-bit codes (10 per word, 7 words per token) are not
+// 16-byte aligned rows: the key row is read word by word; rotated keys
+// transform the queries in shared memory first (butterflies, then the
+// 1/sqrt(64) normalisation).
+// CHECK: attend = {block = 128 : i64, blocks_per_sm = 32 : i64, name = "kvq_attend_b1h1q1c128d64_f32_k3c32r_v16_t4", tile = 128 : i64}
 !cache = !kvq.cache<1x1x128x64xf32,
     keys = #kvq.scheme<bits = 3, group = 32, rotation = hadamard>,
     values = #kvq.scheme<bits = 16>>
 
 // CHECK-LABEL: gpu.func @kvq_attend_b1h1q1c128d64_f32_k3c32r_v16_t4(
+// CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
 // CHECK: arith.addf
 // CHECK: arith.subf
 // CHECK: arith.constant 1.250000e-01 : f32
