@@ -45,6 +45,7 @@ tools = [
     "kvq-generate",
     "kvq-calibrate",
     "kvq-alloc",
+    "split-file",
     "not",
     "count",
     # Stock upstream mlir-opt, to prove the plugin loads into it.

@@ -175,6 +175,7 @@ class Study:
         os.makedirs(self.out, exist_ok=True)
         self.tmp = os.path.join(self.out, "tmp")
         os.makedirs(self.tmp, exist_ok=True)
+        self.calibration_seconds = {}
 
     def tool(self, name):
         return os.path.join(self.bin, name)
@@ -279,16 +280,21 @@ class Study:
                 self.scheme_options(group, window))
         return path
 
-    def sensitivity_table(self, group, window):
+    def sensitivity_table(self, group, window, per_head=False):
         """kvq-calibrate on the calibration streams (never the evaluation
-        streams) with the base module's schemes as templates."""
-        path = os.path.join(self.out, "sensitivity-g%d-w%d.json" % (group, window))
+        streams) with the base module's schemes as templates; per layer, or
+        per KV head (--per-head) for granularity=head."""
+        path = os.path.join(self.out, "sensitivity-g%d-w%d%s.json" % (
+            group, window, "-head" if per_head else ""))
         if not os.path.exists(path):
             t0 = time.time()
             run([self.tool("kvq-calibrate"), self.base_module(group, window),
-                 "-o", path] + ["--stream=" + ",".join(map(str, row))
-                                for row in self.calib])
-            log("kvq-calibrate g%d w%d: %.0f s" % (group, window, time.time() - t0))
+                 "-o", path] + (["--per-head"] if per_head else []) +
+                ["--stream=" + ",".join(map(str, row)) for row in self.calib])
+            seconds = time.time() - t0
+            self.calibration_seconds[os.path.basename(path)] = round(seconds, 1)
+            log("kvq-calibrate g%d w%d%s: %.0f s" % (
+                group, window, " per head" if per_head else "", seconds))
         return path
 
     def allocate(self, tag, group, window, policy, budget, granularity):
@@ -301,7 +307,8 @@ class Study:
             if not len(self.calib):
                 raise RuntimeError("error: no calibration streams "
                                    "(--calib-streams=0)")
-            extra = " sensitivity=" + self.sensitivity_table(group, window)
+            extra = " sensitivity=" + self.sensitivity_table(
+                group, window, per_head=granularity == "head")
             if policy == "calibrated-kl":
                 extra += " sensitivity-metric=kl"
             policy = "calibrated"
@@ -489,13 +496,15 @@ def main():
              r["seconds"]))
         return rec
 
-    # Sensitivity tables first (one per group and window), serially.
-    if any(j[4].startswith("calibrated") for j in alloc_jobs) and len(study.calib):
-        for g in groups:
-            for w in windows:
-                study.sensitivity_table(g, w)
+    # Sensitivity tables first (one per group, window and granularity),
+    # serially.
+    if len(study.calib):
+        for g, w, _, _, pol, gran in alloc_jobs:
+            if pol.startswith("calibrated"):
+                study.sensitivity_table(g, w, per_head=gran == "head")
     with ThreadPoolExecutor(max_workers=a.jobs) as ex:
         results["allocations"] = list(ex.map(do_alloc, alloc_jobs))
+    results["calibration_seconds"] = study.calibration_seconds
     results["seconds"] = round(time.time() - t0, 1)
     with open(os.path.join(study.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)

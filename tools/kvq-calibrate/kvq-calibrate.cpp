@@ -1,23 +1,31 @@
 //===- kvq-calibrate.cpp - measured key/value sensitivities per width -----===//
 //
-//   kvq-calibrate model.mlir -o table.json [--widths=2,3,4,8] \
+//   kvq-calibrate model.mlir -o table.json [--widths=2,3,4,8] [--per-head] \
 //       (--stream=1,5,9,... | --streams=4 --length=32 --seed=7)
 //
 // The measurement of the `calibrated` allocation policy (docs/allocation.md).
-// For every layer l, tensor (keys, values) and width b, the decode step runs
-// on the CPU (kvq-raise-attention, kvq-lower-to-cpu, JIT) with ONLY that
-// tensor of that layer quantized at b and every other cache tensor at 16
-// bits (f16), teacher-forced on calibration token streams, and is compared
-// with the all-16-bit run on the same tokens:
+// For every layer l (with --per-head: every KV head h of every layer l),
+// tensor (keys, values) and width b, the decode step runs on the CPU
+// (kvq-raise-attention, kvq-lower-to-cpu, JIT) with ONLY that tensor of that
+// layer (or head) quantized at b and every other cache tensor at 16 bits
+// (f16), teacher-forced on calibration token streams, and is compared with
+// the all-16-bit run on the same tokens:
 //
 //   attention_mse  mean over streams, positions, query heads and channels of
 //                  (o_l - o_l^16)^2, o_l the output of layer l's kvq.attend
 //                  (softmax(q K^T s) V, before the O projection). Layers
 //                  before l are unchanged, so this is exactly the error the
-//                  quantized tensor causes in its own attention output.
+//                  quantized tensor causes in its own attention output. Per
+//                  head the mean is still over all of layer l's query heads
+//                  (only head h's group differs), so a layer's value is the
+//                  sum of its heads'.
 //   kl             mean over positions of KL(p^16 || p) of the next-token
 //                  distributions (end-to-end sensitivity, through the O
 //                  projection and every later layer).
+//
+// A single head is quantized by splitting its layer's cache into one cache
+// per KV head (kvq-split-heads, as the allocation itself runs), every other
+// head at 16 bits.
 //
 // The JSON table feeds `kvq-assign-bits policy=calibrated sensitivity=FILE`.
 //
@@ -95,6 +103,11 @@ static cl::opt<unsigned> valueGroup("value-group",
                                     cl::init(0));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level"),
                                   cl::init(2));
+static cl::opt<bool> perHead("per-head",
+                             cl::desc("Measure every KV head of every layer "
+                                      "(rows with a 'head': the calibrated "
+                                      "policy's granularity=head)"),
+                             cl::init(false));
 static cl::opt<bool> verbose("v", cl::desc("Progress on stderr"),
                              cl::init(false));
 
@@ -108,6 +121,9 @@ struct Layer {
   int64_t layer;
   unsigned arg;                // the !kvq.cache argument
   mlir::kvq::CacheType type;   // its type with 16-bit keys and values
+  /// Its type in the input: the template of the quantized schemes (group,
+  /// granularity, window, ... as kvq-assign-bits keeps them).
+  mlir::kvq::CacheType templ;
   unsigned result;             // its attention output among the extras
   int64_t outElements = 0;
 };
@@ -123,7 +139,8 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(
       argc, argv,
-      "kvq-calibrate: measured per-layer key/value sensitivity per width\n");
+      "kvq-calibrate: measured per-layer (or per-KV-head) key/value "
+      "sensitivity per width\n");
 
   std::vector<unsigned> ws(widths.begin(), widths.end());
   if (ws.empty())
@@ -183,6 +200,7 @@ int main(int argc, char **argv) {
       continue;
     Layer l;
     l.arg = arg.getArgNumber();
+    l.templ = type;
     l.layer = int64_t(layers.size());
     if (auto a = func.getArgAttrOfType<IntegerAttr>(l.arg, "kvq.layer"))
       l.layer = a.getInt();
@@ -246,7 +264,9 @@ int main(int argc, char **argv) {
     return fail("--streams and --length must be at least 1");
 
   auto start = std::chrono::steady_clock::now();
-  auto compile = [&](int64_t layer, bool key, unsigned bits)
+  // The variant of `layer` (-1: the reference) with `bits` keys or values,
+  // of KV head `head` only when >= 0.
+  auto compile = [&](int64_t layer, int64_t head, bool key, unsigned bits)
       -> llvm::Expected<std::unique_ptr<::kvq::DecodeRunner>> {
     OwningOpRef<ModuleOp> copy = module->clone();
     if (layer >= 0) {
@@ -254,11 +274,11 @@ int main(int argc, char **argv) {
       const Layer &l = *llvm::find_if(
           layers, [&](const Layer &x) { return x.layer == layer; });
       mlir::kvq::SchemeAttr ks =
-          key ? mlir::kvq::allocatedScheme(l.type, true, bits, keyGroup)
+          key ? mlir::kvq::allocatedScheme(l.templ, true, bits, keyGroup)
               : l.type.getKeys();
       mlir::kvq::SchemeAttr vs =
           key ? l.type.getValues()
-              : mlir::kvq::allocatedScheme(l.type, false, bits, valueGroup);
+              : mlir::kvq::allocatedScheme(l.templ, false, bits, valueGroup);
       auto emitErr = [&]() { return mlir::emitError(f.getLoc()); };
       if (failed(mlir::kvq::CacheType::verifyInvariants(
               emitErr, l.type.getBatch(), l.type.getKvHeads(),
@@ -273,6 +293,20 @@ int main(int argc, char **argv) {
       SmallVector<Type> inputs(f.getArgumentTypes());
       inputs[l.arg] = t;
       f.setType(FunctionType::get(&context, inputs, f.getResultTypes()));
+      if (head >= 0) {
+        // Only `head` at `bits`: kvq-split-heads gives every KV head its
+        // own cache, the others unquantized.
+        Builder b(&context);
+        SmallVector<double> kb(l.type.getKvHeads(), 16.0),
+            vb(l.type.getKvHeads(), 16.0);
+        (key ? kb : vb)[head] = bits;
+        f.setArgAttr(l.arg, "kvq.key_head_bits", b.getF64ArrayAttr(kb));
+        f.setArgAttr(l.arg, "kvq.value_head_bits", b.getF64ArrayAttr(vb));
+        PassManager pm(&context);
+        pm.addPass(mlir::kvq::createKVQSplitHeads());
+        if (failed(pm.run(*copy)))
+          return llvm::createStringError("kvq-split-heads failed");
+      }
     }
     return ::kvq::DecodeRunner::create(*copy, entry, weightsDir, optLevel);
   };
@@ -371,7 +405,7 @@ int main(int argc, char **argv) {
   };
 
   // The reference.
-  auto refRunner = compile(-1, true, 16);
+  auto refRunner = compile(-1, -1, true, 16);
   if (!refRunner)
     return fail("compiling '" + inputFile +
                 "' failed: " + llvm::toString(refRunner.takeError()));
@@ -400,59 +434,67 @@ int main(int argc, char **argv) {
   }
   refRunner->reset();
 
-  // Every (layer, tensor, width).
+  // Every (layer[, head], tensor, width).
   llvm::json::Array layerRows;
   for (const Layer &l : layers) {
-    llvm::json::Object row;
-    row["layer"] = l.layer;
+    size_t li = &l - layers.data();
     double ms = 0;
     int64_t cnt = 0;
-    size_t li = &l - layers.data();
     for (const Trace &t : ref)
       for (const std::vector<float> &o : t.attn[li]) {
         for (float x : o)
           ms += double(x) * x;
         cnt += int64_t(o.size());
       }
-    row["attention_ms"] = ms / double(cnt);
-    for (bool key : {true, false}) {
-      llvm::json::Array mse, kls;
-      for (unsigned w : ws) {
-        auto runner = compile(l.layer, key, w);
-        if (!runner)
-          return fail("compiling '" + inputFile + "' failed: " +
-                      llvm::toString(runner.takeError()));
-        std::vector<double> attnErr(layers.size(), 0.0);
-        double kl = 0;
-        std::vector<std::vector<int64_t>> ss = streams;
-        if (llvm::Error e =
-                run(**runner, nullptr, ss, false, &ref, &attnErr, &kl))
-          return fail(llvm::toString(std::move(e)));
-        mse.push_back(attnErr[li]);
-        kls.push_back(kl);
-        if (verbose)
-          llvm::errs() << llvm::formatv(
-              "kvq-calibrate: layer {0} {1} {2} bits: attention mse {3:e4}, "
-              "kl {4:e4} ({5:f1} s)\n",
-              l.layer, key ? "keys" : "values", w, attnErr[li], kl,
-              std::chrono::duration<double>(
-                  std::chrono::steady_clock::now() - start)
-                  .count());
+    int64_t heads = perHead ? l.type.getKvHeads() : 1;
+    for (int64_t h = 0; h < heads; ++h) {
+      int64_t head = perHead ? h : -1;
+      llvm::json::Object row;
+      row["layer"] = l.layer;
+      if (perHead)
+        row["head"] = head;
+      row["attention_ms"] = ms / double(cnt);
+      for (bool key : {true, false}) {
+        llvm::json::Array mse, kls;
+        for (unsigned w : ws) {
+          auto runner = compile(l.layer, head, key, w);
+          if (!runner)
+            return fail("compiling '" + inputFile + "' failed: " +
+                        llvm::toString(runner.takeError()));
+          std::vector<double> attnErr(layers.size(), 0.0);
+          double kl = 0;
+          std::vector<std::vector<int64_t>> ss = streams;
+          if (llvm::Error e =
+                  run(**runner, nullptr, ss, false, &ref, &attnErr, &kl))
+            return fail(llvm::toString(std::move(e)));
+          mse.push_back(attnErr[li]);
+          kls.push_back(kl);
+          if (verbose)
+            llvm::errs() << llvm::formatv(
+                "kvq-calibrate: layer {0}{1} {2} {3} bits: attention mse "
+                "{4:e4}, kl {5:e4} ({6:f1} s)\n",
+                l.layer, perHead ? llvm::formatv(" head {0}", h).str() : "",
+                key ? "keys" : "values", w, attnErr[li], kl,
+                std::chrono::duration<double>(
+                    std::chrono::steady_clock::now() - start)
+                    .count());
+        }
+        mse.push_back(0.0); // 16 bits: the reference itself
+        kls.push_back(0.0);
+        llvm::json::Object t;
+        t["attention_mse"] = std::move(mse);
+        t["kl"] = std::move(kls);
+        row[key ? "key" : "value"] = std::move(t);
       }
-      mse.push_back(0.0); // 16 bits: the reference itself
-      kls.push_back(0.0);
-      llvm::json::Object t;
-      t["attention_mse"] = std::move(mse);
-      t["kl"] = std::move(kls);
-      row[key ? "key" : "value"] = std::move(t);
+      layerRows.push_back(std::move(row));
     }
-    layerRows.push_back(std::move(row));
   }
 
   llvm::json::Object out;
   out["tool"] = "kvq-calibrate";
   out["model"] = std::string(inputFile);
   out["entry"] = std::string(entry);
+  out["granularity"] = perHead ? "head" : "layer";
   llvm::json::Array wj;
   for (unsigned w : ws)
     wj.push_back(w);

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "kvq/Analysis/BitAllocation.h"
+#include "kvq/Analysis/SensitivityTable.h"
 #include "kvq/Analysis/WeightNorms.h"
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
 #include "kvq/Dialect/KVQ/Transforms/Passes.h"
@@ -463,6 +464,8 @@ struct CacheEntry {
   // Allocation.
   double keyBits = 0, valueBits = 0;
   std::vector<double> keyHeadBits, valueHeadBits;
+  /// Its tensors in the allocation problem (layer and head granularity).
+  size_t firstTensor = 0, numTensors = 0;
   CacheType newType;
 };
 
@@ -473,8 +476,6 @@ struct AssignBitsPass
   LogicalResult measure(ModuleOp module, std::vector<CacheEntry> &caches,
                         ::kvq::NormKind kind);
   SchemeAttr schemeFor(CacheType type, bool key, unsigned bits);
-  LogicalResult readSensitivity(ModuleOp module, const ::kvq::AllocProblem &p,
-                                std::vector<std::vector<double>> &table);
   /// [rows, hidden] copies of weights stored transposed.
   std::vector<std::shared_ptr<std::vector<float>>> transposedCopies;
 };
@@ -483,69 +484,6 @@ struct AssignBitsPass
 
 SchemeAttr AssignBitsPass::schemeFor(CacheType type, bool key, unsigned bits) {
   return allocatedScheme(type, key, bits, key ? keyGroup : valueGroup);
-}
-
-static std::string g(double v);
-
-/// Reads kvq-calibrate's table into table[i][j] (tensor i of `p`, which is
-/// per layer, at candidate j). Every candidate must have been measured (16
-/// is the reference: error 0).
-LogicalResult
-AssignBitsPass::readSensitivity(ModuleOp module, const ::kvq::AllocProblem &p,
-                                std::vector<std::vector<double>> &table) {
-  auto fail = [&](const Twine &msg) {
-    module.emitError() << "kvq-assign-bits: sensitivity '" << sensitivity
-                       << "': " << msg;
-    return failure();
-  };
-  auto buf = llvm::MemoryBuffer::getFile(sensitivity);
-  if (!buf)
-    return fail(buf.getError().message());
-  llvm::Expected<llvm::json::Value> json =
-      llvm::json::parse((*buf)->getBuffer());
-  if (!json)
-    return fail(llvm::toString(json.takeError()));
-  const llvm::json::Object *root = json->getAsObject();
-  const llvm::json::Array *widths = root ? root->getArray("widths") : nullptr;
-  const llvm::json::Array *layers = root ? root->getArray("layers") : nullptr;
-  if (!widths || !layers)
-    return fail("expected an object with 'widths' and 'layers'");
-  std::vector<double> ws;
-  for (const llvm::json::Value &w : *widths)
-    ws.push_back(w.getAsNumber().value_or(-1));
-  std::map<int64_t, const llvm::json::Object *> byLayer;
-  for (const llvm::json::Value &l : *layers)
-    if (const llvm::json::Object *o = l.getAsObject())
-      if (std::optional<int64_t> n = o->getInteger("layer"))
-        byLayer[*n] = o;
-  for (const ::kvq::AllocTensor &t : p.tensors) {
-    auto it = byLayer.find(t.layer);
-    if (it == byLayer.end())
-      return fail(formatv("no measurement for layer {0}", t.layer));
-    const llvm::json::Object *tensor =
-        it->second->getObject(t.isKey ? "key" : "value");
-    const llvm::json::Array *errs =
-        tensor ? tensor->getArray(sensitivityMetric) : nullptr;
-    if (!errs || errs->size() != ws.size())
-      return fail(formatv("layer {0}: no '{1}' list of {2} {3} errors",
-                          t.layer, sensitivityMetric, ws.size(),
-                          t.isKey ? "key" : "value"));
-    std::vector<double> row;
-    for (double c : p.candidates) {
-      auto w = llvm::find(ws, c);
-      if (w == ws.end())
-        return fail(formatv("candidate width {0} was not measured (widths "
-                            "measured: {1})",
-                            g(c), llvm::join(llvm::map_range(ws, g), ", ")));
-      std::optional<double> e = (*errs)[w - ws.begin()].getAsNumber();
-      if (!e || !std::isfinite(*e) || *e < 0)
-        return fail(formatv("layer {0}: bad {1} error at {2} bits", t.layer,
-                            t.isKey ? "key" : "value", g(c)));
-      row.push_back(*e);
-    }
-    table.push_back(std::move(row));
-  }
-  return success();
 }
 
 /// A double as printf's %g (4.0 -> "4", 1.58 -> "1.58").
@@ -916,12 +854,13 @@ void AssignBitsPass::runOnOperation() {
   // Measured errors: table[i][j] is tensor i's error at candidate j.
   std::vector<std::vector<double>> measured;
   if (!sensitivity.empty()) {
-    if (granularity != "layer")
-      return fail("a sensitivity table holds per-layer errors: it needs "
-                  "granularity=layer (per-head and per-model calibration are "
-                  "not supported)");
-    if (failed(readSensitivity(module, p, measured)))
-      return signalPassFailure();
+    auto table = ::kvq::readSensitivityTable(sensitivity, sensitivityMetric);
+    if (!table)
+      return fail(llvm::toString(table.takeError()));
+    auto errors = table->errorsFor(p);
+    if (!errors)
+      return fail(llvm::toString(errors.takeError()));
+    measured = std::move(*errors);
   }
   llvm::Expected<::kvq::AllocResult> res =
       *pol == ::kvq::Policy::Calibrated ? ::kvq::allocateOptimal(p, measured)
@@ -951,6 +890,8 @@ void AssignBitsPass::runOnOperation() {
       continue;
     }
     int64_t heads = perHead ? c.type.getKvHeads() : 1;
+    c.firstTensor = idx;
+    c.numTensors = size_t(2 * heads);
     for (int64_t h = 0; h < heads; ++h) {
       c.keyHeadBits.push_back(res->bits[idx++]);
       c.valueHeadBits.push_back(res->bits[idx++]);
@@ -1046,16 +987,16 @@ void AssignBitsPass::runOnOperation() {
     totalBytes += layout.totalBytes;
     totalFp16 += fp16Bytes;
     double err = 0;
-    if (perHead) {
+    if (*pol == ::kvq::Policy::Calibrated) {
+      // The measured errors at the chosen widths.
+      for (size_t i = 0; i < c.numTensors; ++i)
+        err += res->tensorErrors[c.firstTensor + i];
+    } else if (perHead) {
       for (size_t h = 0; h < c.keyHeadBits.size(); ++h)
         err += ::kvq::modeledError(c.keyHeads[h] * c.keyHeads[h],
                                    c.keyHeadBits[h]) +
                ::kvq::modeledError(c.valueHeads[h] * c.valueHeads[h],
                                    c.valueHeadBits[h]);
-    } else if (*pol == ::kvq::Policy::Calibrated) {
-      // The measured errors at the chosen widths.
-      size_t i = size_t(&c - caches.data()) * 2;
-      err = res->tensorErrors[i] + res->tensorErrors[i + 1];
     } else {
       err = ::kvq::modeledError(c.keyNorm * c.keyNorm, c.keyBits) +
             ::kvq::modeledError(c.valueNorm * c.valueNorm, c.valueBits);

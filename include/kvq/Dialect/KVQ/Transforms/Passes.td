@@ -149,11 +149,15 @@ def KVQAssignBits : Pass<"kvq-assign-bits", "ModuleOp"> {
        from a JSON profile (`{"w_k": [...], "w_v": [...]}` per layer) instead
        of weights. `calibrated` solves the same exact programme with the
        norm proxy replaced by measured errors: `sensitivity` names the JSON
-       table `kvq-calibrate` writes (per layer, keys and values, the error
-       at each width when only that tensor is quantized), `sensitivity-metric`
-       picks the column (`attention_mse`, the default, or `kl`);
-       `granularity=layer` only. With another policy, a `sensitivity` table
-       adds the allocation's measured error to the report.
+       table `kvq-calibrate` writes (per layer, or per layer and KV head with
+       `--per-head`; keys and values; the error at each width when only that
+       tensor is quantized), `sensitivity-metric` picks the column
+       (`attention_mse`, the default, or `kl`). A per-layer table needs
+       `granularity=layer`, a per-head table `granularity=head` (then
+       `kvq-split-heads` materialises the widths); a table that does not
+       match the module's layers and KV heads, or the candidates, is an
+       error naming the file and line. With another policy, a `sensitivity`
+       table adds the allocation's measured error to the report.
     4. **Result.** Each cache is retyped with the chosen key and value
        schemes (the cache_create result or the function argument, and every
        use). Widths the kernels lack (not 2, 3, 4, 8, 16) are rounded down to
