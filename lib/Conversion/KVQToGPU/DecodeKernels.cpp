@@ -82,28 +82,9 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   Value g = arith::RemUIOp::create(b, head, cIndex(b, H));
 
   // Tokens of this split: [start, end) of n, in whole tiles.
-  Value length = loadLength(b, v);
-  // lengths[] is only read when given (the pointer may be null otherwise).
-  Value use = arith::CmpIOp::create(b, arith::CmpIPredicate::ne, useLengths,
-                                    cI32(b, 0));
-  auto nIf = scf::IfOp::create(b, TypeRange{b.getIndexType()}, use, true);
-  {
-    IRB ib = IRB::atBlockBegin(b.getLoc(), &nIf.getThenRegion().front());
-    Value given = memref::LoadOp::create(ib, lengths, seq);
-    given = arith::MaxSIOp::create(ib, given, cI32(ib, 0));
-    given = arith::IndexCastOp::create(ib, ib.getIndexType(), given);
-    scf::YieldOp::create(ib, ValueRange{arith::MinUIOp::create(ib, given, length)});
-  }
-  {
-    IRB ib = IRB::atBlockBegin(b.getLoc(), &nIf.getElseRegion().front());
-    scf::YieldOp::create(ib, ValueRange{length});
-  }
-  Value n = nIf.getResult(0);
-  Value tiles = arith::CeilDivUIOp::create(b, n, cIndex(b, T));
-  Value tilesPerSplit = arith::CeilDivUIOp::create(b, tiles, splits);
-  Value start = mul(b, mul(b, split, tilesPerSplit), cIndex(b, T));
-  Value end = arith::MinUIOp::create(
-      b, n, add(b, start, mul(b, tilesPerSplit, cIndex(b, T))));
+  SplitTokens tokens =
+      splitTokens(b, v, lengths, useLengths, seq, split, splits, T);
+  Value length = tokens.length, start = tokens.start, end = tokens.end;
   Value keyQuantized = quantizedCount(b, v.keys.scheme, length);
   Value valueQuantized = quantizedCount(b, v.values.scheme, length);
   Value scaleV = cF32(b, c.scale > 0 ? c.scale : 1.0f / std::sqrt(float(D)));

@@ -102,6 +102,35 @@ Value warpSum(IRB &b, Value v) {
   });
 }
 
+SplitTokens splitTokens(IRB &b, const CacheViews &v, Value lengths,
+                        Value useLengths, Value seq, Value split, Value splits,
+                        int64_t tile) {
+  SplitTokens s;
+  s.length = loadLength(b, v);
+  Value use = arith::CmpIOp::create(b, arith::CmpIPredicate::ne, useLengths,
+                                    cI32(b, 0));
+  auto nIf = scf::IfOp::create(b, TypeRange{b.getIndexType()}, use, true);
+  {
+    IRB ib = IRB::atBlockBegin(b.getLoc(), &nIf.getThenRegion().front());
+    Value given = memref::LoadOp::create(ib, lengths, seq);
+    given = arith::MaxSIOp::create(ib, given, cI32(ib, 0));
+    given = arith::IndexCastOp::create(ib, ib.getIndexType(), given);
+    scf::YieldOp::create(
+        ib, ValueRange{arith::MinUIOp::create(ib, given, s.length)});
+  }
+  {
+    IRB ib = IRB::atBlockBegin(b.getLoc(), &nIf.getElseRegion().front());
+    scf::YieldOp::create(ib, ValueRange{s.length});
+  }
+  s.n = nIf.getResult(0);
+  Value tiles = arith::CeilDivUIOp::create(b, s.n, cIndex(b, tile));
+  Value tilesPerSplit = arith::CeilDivUIOp::create(b, tiles, splits);
+  Value span = mul(b, tilesPerSplit, cIndex(b, tile));
+  s.start = mul(b, split, span);
+  s.end = arith::MinUIOp::create(b, s.n, add(b, s.start, span));
+  return s;
+}
+
 Value exp2Approx(IRB &b, Value x) {
   return LLVM::CallIntrinsicOp::create(
              b, b.getF32Type(), b.getStringAttr("llvm.nvvm.ex2.approx.ftz.f32"),
@@ -154,7 +183,7 @@ void blockHadamard(IRB &b, Value buffer, int64_t rows, int64_t dim,
 }
 
 /// Dequantizes element `d` of token `t` of a quantized tensor.
-static Value dequantElement(IRB &b, const TensorViews &v, Value head, Value t,
+Value dequantElement(IRB &b, const TensorViews &v, Value head, Value t,
                      Value d, Value word) {
   SchemeAttr scheme = v.scheme;
   int64_t perWord = scheme.getCodesPerWord();

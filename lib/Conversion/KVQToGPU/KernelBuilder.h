@@ -50,6 +50,19 @@ Value warpReduce(IRB &b, Value v,
 Value warpMax(IRB &b, Value v);
 Value warpSum(IRB &b, Value v);
 
+/// The tokens one attention block attends: `n` of sequence `seq` (the
+/// cached length, or lengths[seq] clamped to it when `useLengths` != 0; the
+/// pointer is not read otherwise) and this split's share [start, end) of
+/// them, in whole tiles of `tile` tokens.
+struct SplitTokens {
+  Value length; ///< tokens in the cache (the header's count)
+  Value n;      ///< tokens of this sequence
+  Value start, end;
+};
+SplitTokens splitTokens(IRB &b, const CacheViews &v, Value lengths,
+                        Value useLengths, Value seq, Value split, Value splits,
+                        int64_t tile);
+
 /// 2^x with the hardware approximation (ex2.approx.ftz: ~2 ulp, 2^-inf = 0).
 Value exp2Approx(IRB &b, Value x);
 
@@ -58,6 +71,11 @@ Value exp2Approx(IRB &b, Value x);
 /// order as the CPU reference).
 void blockHadamard(IRB &b, Value buffer, int64_t rows, int64_t dim,
                    int64_t threads);
+
+/// Element `d` of token `t` of a quantized tensor, from `word`, the packed
+/// word holding it (scale and zero loaded and applied as the CPU does).
+Value dequantElement(IRB &b, const TensorViews &v, Value head, Value t,
+                     Value d, Value word);
 
 /// Dot products of token `t`'s key with the `groupSize` queries in `qs`
 /// (shared [R][D] f32), element by element: from packed codes (16-byte

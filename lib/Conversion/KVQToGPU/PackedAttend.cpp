@@ -225,26 +225,9 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   Value g = remU(b, head, H);
 
   // Tokens of this sequence and of this split, in whole tiles of 32.
-  Value length = loadLength(b, v);
-  Value use = arith::CmpIOp::create(b, arith::CmpIPredicate::ne, useLengths,
-                                    cI32(b, 0));
-  auto nIf = scf::IfOp::create(b, TypeRange{b.getIndexType()}, use, true);
-  {
-    IRB ib = IRB::atBlockBegin(b.getLoc(), &nIf.getThenRegion().front());
-    Value given = memref::LoadOp::create(ib, lengths, seq);
-    given = arith::MaxSIOp::create(ib, given, cI32(ib, 0));
-    given = arith::IndexCastOp::create(ib, ib.getIndexType(), given);
-    scf::YieldOp::create(ib, ValueRange{minU(ib, given, length)});
-  }
-  {
-    IRB ib = IRB::atBlockBegin(b.getLoc(), &nIf.getElseRegion().front());
-    scf::YieldOp::create(ib, ValueRange{length});
-  }
-  Value n = nIf.getResult(0);
-  Value tiles = arith::CeilDivUIOp::create(b, n, cIndex(b, kWarp));
-  Value tilesPerSplit = arith::CeilDivUIOp::create(b, tiles, splits);
-  Value start = mul(b, mul(b, split, tilesPerSplit), cIndex(b, kWarp));
-  Value end = minU(b, n, add(b, start, mul(b, tilesPerSplit, cIndex(b, kWarp))));
+  SplitTokens tokens =
+      splitTokens(b, v, lengths, useLengths, seq, split, splits, kWarp);
+  Value length = tokens.length, start = tokens.start, end = tokens.end;
   Value keyQuantized = quantizedCount(b, ks, length);
   Value valueQuantized = quantizedCount(b, vs, length);
   // [start, packedEnd): both key and value packed; [packedEnd, end): not.
@@ -532,17 +515,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
         loadF32(ib, v.values.window, {head, remU(ib, tok, vSlots), d});
     Value word = memref::LoadOp::create(
         ib, v.values.codes, ValueRange{head, tok, divU(ib, d, vp.perWord)});
-    Value shift = arith::IndexCastOp::create(
-        ib, ib.getI32Type(), mul(ib, remU(ib, d, vp.perWord),
-                                 cIndex(ib, vp.bits)));
-    Value code = arith::AndIOp::create(
-        ib, arith::ShRUIOp::create(ib, word, shift),
-        cI32(ib, vs.getMaxCode()));
-    Value col = scaleColumn(ib, vs, d);
-    Value s = loadF32(ib, v.values.scales, {head, tok, col});
-    Value z = v.values.zeros ? loadF32(ib, v.values.zeros, {head, tok, col})
-                             : Value();
-    Value packed = SchemeNumerics(vs).decode(ib, code, s, z);
+    Value packed = dequantElement(ib, v.values, head, tok, d, word);
     return select(ib, lt(ib, tok, valueQuantized), packed, windowed);
   };
   auto tailLoop = scf::ForOp::create(
