@@ -344,7 +344,9 @@ def main():
     p.add_argument("--configs", default=",".join(list(FIXED) + list(LAYERED)),
                    help="fixed configurations to run (comma separated)")
     p.add_argument("--policies", default=",".join(POLICIES),
-                   help="allocation policies (empty: none)")
+                   help="allocation policies, each per layer and per KV head, "
+                        "or one granularity as POLICY/layer, POLICY/head "
+                        "(empty: none)")
     p.add_argument("--groups", default="32,128")
     p.add_argument("--windows", default="0,32")
     p.add_argument("--sensitivity", action="store_true",
@@ -460,9 +462,11 @@ def main():
                 if (bname, g, w) not in fixed_bpe:
                     continue
                 budget = fixed_bpe[(bname, g, w)]
-                for pol in policies:
+                for entry in policies:
+                    pol, _, only = entry.partition("/")
                     for gran in GRANULARITIES:
-                        alloc_jobs.append((g, w, bname, budget, pol, gran))
+                        if only in ("", gran):
+                            alloc_jobs.append((g, w, bname, budget, pol, gran))
 
     def do_alloc(job):
         g, w, bname, budget, pol, gran = job

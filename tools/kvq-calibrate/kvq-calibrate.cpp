@@ -25,7 +25,8 @@
 //
 // A single head is quantized by splitting its layer's cache into one cache
 // per KV head (kvq-split-heads, as the allocation itself runs), every other
-// head at 16 bits.
+// head at 16 bits. Variants are independent and run on a thread pool
+// (--jobs); each is deterministic, so the table does not depend on it.
 //
 // The JSON table feeds `kvq-assign-bits policy=calibrated sensitivity=FILE`.
 //
@@ -49,12 +50,15 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ThreadPool.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <mutex>
 #include <random>
 
 using namespace mlir;
@@ -108,6 +112,10 @@ static cl::opt<bool> perHead("per-head",
                                       "(rows with a 'head': the calibrated "
                                       "policy's granularity=head)"),
                              cl::init(false));
+static cl::opt<unsigned> jobs("jobs",
+                                 cl::desc("Variants compiled and run at once "
+                                          "(0: all cores)"),
+                                 cl::init(0));
 static cl::opt<bool> verbose("v", cl::desc("Progress on stderr"),
                              cl::init(false));
 
@@ -316,7 +324,6 @@ int main(int argc, char **argv) {
                  double *kl) -> llvm::Error {
     std::mt19937_64 rng(seed);
     int64_t vocab = r.vocab();
-    size_t pIndex = 0;
     double klSum = 0, attnSum = 0;
     int64_t count = 0;
     size_t n = gen ? numStreams : ss.size();
@@ -392,7 +399,6 @@ int main(int argc, char **argv) {
           }
           ++count;
         }
-        ++pIndex;
       }
     }
     if (ref) {
@@ -434,8 +440,63 @@ int main(int argc, char **argv) {
   }
   refRunner->reset();
 
-  // Every (layer[, head], tensor, width).
+  // Every (layer[, head], tensor, width): independent variants, each
+  // compiled and run on its own (one compilation each dominates the cost),
+  // so they run on a thread pool. The reference compiled every dialect the
+  // pipeline needs; load the rest too so no thread loads one concurrently.
+  struct Variant {
+    size_t li;
+    int64_t head;
+    bool key;
+    unsigned bits;
+    double mse = 0, kl = 0;
+    std::string error;
+  };
+  std::vector<Variant> variants;
+  for (size_t li = 0; li < layers.size(); ++li)
+    for (int64_t h = 0; h < (perHead ? layers[li].type.getKvHeads() : 1); ++h)
+      for (bool key : {true, false})
+        for (unsigned w : ws)
+          variants.push_back(Variant{li, perHead ? h : -1, key, w, 0, 0, ""});
+  context.loadAllAvailableDialects();
+  std::mutex progress;
+  auto measure = [&](Variant &v) {
+    const Layer &l = layers[v.li];
+    auto runner = compile(l.layer, v.head, v.key, v.bits);
+    if (!runner) {
+      v.error = "compiling '" + inputFile +
+                "' failed: " + llvm::toString(runner.takeError());
+      return;
+    }
+    std::vector<double> attnErr(layers.size(), 0.0);
+    std::vector<std::vector<int64_t>> ss = streams;
+    if (llvm::Error e = run(**runner, nullptr, ss, false, &ref, &attnErr, &v.kl))
+      v.error = llvm::toString(std::move(e));
+    v.mse = attnErr[v.li];
+    if (verbose) {
+      std::lock_guard<std::mutex> lock(progress);
+      llvm::errs() << llvm::formatv(
+          "kvq-calibrate: layer {0}{1} {2} {3} bits: attention mse {4:e4}, "
+          "kl {5:e4} ({6:f1} s)\n",
+          l.layer, v.head >= 0 ? llvm::formatv(" head {0}", v.head).str() : "",
+          v.key ? "keys" : "values", v.bits, v.mse, v.kl,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                        start)
+              .count());
+    }
+  };
+  {
+    llvm::DefaultThreadPool pool(llvm::hardware_concurrency(jobs));
+    for (Variant &v : variants)
+      pool.async([&measure, &v] { measure(v); });
+    pool.wait();
+  }
+  for (const Variant &v : variants)
+    if (!v.error.empty())
+      return fail(v.error);
+
   llvm::json::Array layerRows;
+  auto it = variants.begin();
   for (const Layer &l : layers) {
     size_t li = &l - layers.data();
     double ms = 0;
@@ -446,38 +507,17 @@ int main(int argc, char **argv) {
           ms += double(x) * x;
         cnt += int64_t(o.size());
       }
-    int64_t heads = perHead ? l.type.getKvHeads() : 1;
-    for (int64_t h = 0; h < heads; ++h) {
-      int64_t head = perHead ? h : -1;
+    for (int64_t h = 0; h < (perHead ? l.type.getKvHeads() : 1); ++h) {
       llvm::json::Object row;
       row["layer"] = l.layer;
       if (perHead)
-        row["head"] = head;
+        row["head"] = h;
       row["attention_ms"] = ms / double(cnt);
       for (bool key : {true, false}) {
         llvm::json::Array mse, kls;
-        for (unsigned w : ws) {
-          auto runner = compile(l.layer, head, key, w);
-          if (!runner)
-            return fail("compiling '" + inputFile + "' failed: " +
-                        llvm::toString(runner.takeError()));
-          std::vector<double> attnErr(layers.size(), 0.0);
-          double kl = 0;
-          std::vector<std::vector<int64_t>> ss = streams;
-          if (llvm::Error e =
-                  run(**runner, nullptr, ss, false, &ref, &attnErr, &kl))
-            return fail(llvm::toString(std::move(e)));
-          mse.push_back(attnErr[li]);
-          kls.push_back(kl);
-          if (verbose)
-            llvm::errs() << llvm::formatv(
-                "kvq-calibrate: layer {0}{1} {2} {3} bits: attention mse "
-                "{4:e4}, kl {5:e4} ({6:f1} s)\n",
-                l.layer, perHead ? llvm::formatv(" head {0}", h).str() : "",
-                key ? "keys" : "values", w, attnErr[li], kl,
-                std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - start)
-                    .count());
+        for (size_t j = 0; j < ws.size(); ++j, ++it) {
+          mse.push_back(it->mse);
+          kls.push_back(it->kl);
         }
         mse.push_back(0.0); // 16 bits: the reference itself
         kls.push_back(0.0);
