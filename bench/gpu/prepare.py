@@ -36,11 +36,12 @@ def scheme(bits, group=32, gran="per_channel", window=32, sym=False,
 
 def case(name, kbits, vbits, B=2, H=2, Hq=8, C=512, D=128, T=300, elt="f16",
          group=32, window=32, sym=False, rot=False, lengths=None,
-         timing=False):
+         timing=False, vgroup=None):
     return dict(
         name=name, B=B, H=H, Hq=Hq, C=C, D=D, T=T, elt=elt,
         keys=scheme(kbits, group, "per_channel", window, sym, rot),
-        values=scheme(vbits, min(group, D), "per_token", window, sym),
+        values=scheme(vbits, vgroup or min(group, D), "per_token", window,
+                      sym),
         lengths=lengths, timing=timing)
 
 
@@ -66,6 +67,26 @@ def correctness_cases(quick):
         case("f32_k4v2", 4, 2, elt="f32"),
         case("long_k4v2", 4, 2, B=1, H=2, Hq=16, C=4096, T=3000, group=128,
              window=128),
+    ]
+    # Tensor-core tiles (one value scale group per token, <= 4 query heads
+    # per KV head): every key/value width, key groups 32..128, head_dim
+    # 64/128/256, ragged lengths, symmetric and rotated keys, no window.
+    cases += [
+        case(f"mma_k{kb}v{vb}", kb, vb, group=128, window=128)
+        for kb, vb in [(2, 2), (4, 2), (4, 4), (8, 8), (2, 8)]  # K8V4: g128_k8v4
+    ]
+    cases += [
+        case("mma_k4v2_kg32", 4, 2, group=32, vgroup=128, T=333),
+        case("mma_k4v4_d64", 4, 4, Hq=4, D=64, group=64, window=64),
+        case("mma_k4v2_d256", 4, 2, B=1, H=2, Hq=8, D=256, group=128,
+             vgroup=256, window=128),
+        case("mma_mha_k4v2", 4, 2, Hq=2, group=128, window=128),
+        case("mma_sym_rot_k4v2", 4, 2, group=64, vgroup=128, sym=True,
+             rot=True, window=64),
+        case("mma_ragged_w0_k2v2", 2, 2, B=4, group=32, vgroup=128, window=0,
+             lengths=[300, 0, 65, 257]),
+        case("mma_long_k4v2", 4, 2, B=1, H=2, Hq=8, C=4096, T=3000,
+             group=128, window=128),
     ]
     return cases
 
@@ -138,6 +159,11 @@ def main():
     # The readable gpu-dialect listing is not needed on the GPU machine and
     # would push the carried folder past the device tool's 64 MiB.
     os.remove(os.path.join(args.out, "kernels.mlir"))
+    # The runtime loads the cubin; the PTX (~10 MB) stays on this machine's
+    # side, next to the device folder.
+    ptx = os.path.join(args.out, "kernels.ptx")
+    if os.path.exists(os.path.join(args.out, "kernels.cubin")):
+        os.replace(ptx, args.out.rstrip("/") + "-kernels.ptx")
     with open(os.path.join(args.out, "manifest.json")) as f:
         manifest = json.load(f)
     if len(manifest["configs"]) != len(cases):

@@ -19,6 +19,7 @@
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
 
 #include "KernelBuilder.h"
+#include "MmaTiles.h"
 #include "PackedAttend.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -521,7 +522,10 @@ DecodeKernelConfig mlir::kvq::getDecodeKernelConfig(AttendOp op,
 }
 
 int64_t mlir::kvq::getAttendTileTokens(const DecodeKernelConfig &config) {
-  return canUsePackedAttend(config) ? kPackedAttendBlock : kAttendBlock;
+  if (!canUsePackedAttend(config))
+    return kAttendBlock;
+  return lowering::canUseMmaTiles(config) ? lowering::kMmaTile
+                                          : kPackedAttendBlock;
 }
 
 DecodeKernels mlir::kvq::buildDecodeKernels(OpBuilder &builder,
@@ -536,9 +540,12 @@ DecodeKernels mlir::kvq::buildDecodeKernels(OpBuilder &builder,
   k.attendBlock = packed ? kPackedAttendBlock : kAttendBlock;
   k.attendTile = getAttendTileTokens(config);
   // Blocks per SM the split heuristic fills in one wave: the packed kernel's
-  // one-warp blocks use 255 registers, so 8 fit an SM; the generic kernel
-  // measured best at 32 (docs/performance.md).
-  k.attendBlocksPerSM = packed ? 8 : 32;
+  // one-warp blocks use 255 registers on CUDA cores (8 fit an SM) and fewer
+  // on tensor cores; the generic kernel measured best at 32
+  // (docs/performance.md).
+  bool mma = packed && lowering::canUseMmaTiles(config);
+  k.attendBlocksPerSM =
+      !packed ? 32 : mma ? lowering::getMmaBlocksPerSM(config) : 8;
   k.combineBlock = config.cache.getHeadDim();
   k.maxSplits = config.maxSplits;
   k.appendTokens = config.appendTokens;

@@ -25,6 +25,7 @@
 //===----------------------------------------------------------------------===//
 #include "PackedAttend.h"
 #include "KernelBuilder.h"
+#include "MmaTiles.h"
 
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
 
@@ -207,6 +208,9 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
                               sharedBuffer({R, D}, f32)};    // tile sums
   gpu::GPUFuncOp func =
       createKernel(builder, module, name, params, shared, kPackedAttendBlock);
+  if (canUseMmaTiles(c))
+    func->setAttr("nvvm.minctasm",
+                  builder.getI32IntegerAttr(getMmaBlocksPerSM(c)));
   IRB b = IRB::atBlockBegin(func.getLoc(), &func.getBody().front());
   SmallVector<Value> args = globalArguments(b, func);
   Value cache = args[0], queries = args[1], lengths = args[2],
@@ -224,9 +228,10 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   Value seq = divU(b, head, H);
   Value g = remU(b, head, H);
 
-  // Tokens of this sequence and of this split, in whole tiles of 32.
-  SplitTokens tokens =
-      splitTokens(b, v, lengths, useLengths, seq, split, splits, kWarp);
+  // Tokens of this sequence and of this split, in whole tiles.
+  bool mmaTiles = canUseMmaTiles(c);
+  SplitTokens tokens = splitTokens(b, v, lengths, useLengths, seq, split,
+                                   splits, mmaTiles ? kMmaTile : kWarp);
   Value length = tokens.length, start = tokens.start, end = tokens.end;
   Value keyQuantized = quantizedCount(b, ks, length);
   Value valueQuantized = quantizedCount(b, vs, length);
@@ -250,6 +255,10 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   if (ks.getRotation() == Rotation::Hadamard)
     blockHadamard(b, qS, R, D, kWarp);
 
+  // The CUDA-core tile loop: the running max and this lane's sums per
+  // query head; the tiles' outputs in outS.
+  auto cudaCoreTiles = [&](IRB &b)
+      -> std::pair<SmallVector<Value>, SmallVector<Value>> {
   Value negInf = cF32(b, -INFINITY), zero = cF32(b, 0.0);
   // Lane roles: key team (kTeam, kLane), value team (vTeam, vLane).
   Value kTeam = divU(b, lane, kp.lanes), kLane = remU(b, lane, kp.lanes);
@@ -479,6 +488,20 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
                      ValueRange{cIndex(ib, r), add(ib, vChannel0, cIndex(ib, k))});
            });
     gpu::BarrierOp::create(b);
+  }
+  return {m, l};
+  };
+
+  Value negInf = cF32(b, -INFINITY), zero = cF32(b, 0.0);
+  SmallVector<Value> m, l;
+  if (mmaTiles) {
+    MmaTileInputs mi{&v, head, lane, start, packedEnd, qS, outS, R, D,
+                     type.getCapacity()};
+    MmaTileState st = emitMmaTiles(b, mi);
+    m = st.m;
+    l = st.l;
+  } else {
+    std::tie(m, l) = cudaCoreTiles(b);
   }
 
   //===--- Tokens in a full-precision window: element by element ----------===//

@@ -1,0 +1,560 @@
+//===- MmaTiles.cpp - tensor-core tiles of the packed attention -----------===//
+//
+// One warp walks its split in tiles of 64 tokens; lane = 4 g + q (g the
+// mma "group", q the thread in group). Both products are int8 mma.sync
+// m16n8k32 with u8 codes and s8 operands, the n = 8 columns being
+// (query head, fixed-point byte) pairs of up to 4 query heads:
+//
+//  keys    S^T = K Q^T: M = 16 tokens (rows g, g+8), K = 32 channels. Lane q
+//          owns a contiguous quarter of each key row, so its codes come in
+//          one load per row and become mma bytes with a shift and a mask
+//          (the channel order inside the product is free, as long as the
+//          queries use the same). Per key group the queries are folded with
+//          the per-channel scales, q s, and turned into 22-bit fixed point
+//          (F = 4e6 / max |q s|) split into bytes: hi and mid (s8) in n
+//          tile 0, lo (u8) in n tile 1, so the s32 dot products are exact:
+//          S = (2^16 hi + 2^8 mid + lo) / F + sum q z.
+//  softmax lane (g, q) holds query head q at tokens g + 8 r + 16 m: max
+//          over g by xor shuffles, exp2 (queries carry scale * log2 e).
+//  values  O^T = V^T P^T: M = 16 channels, K = 32 tokens. The per-token
+//          value scales are folded into the probabilities, p s, also as
+//          hi/lo fixed point (scale 32000 / the tile's max s); the zeros
+//          into a per-lane bias. Probabilities move from the softmax layout
+//          to the mma's B layout with 4 shuffles per 32 tokens; each lane's
+//          value codes (a contiguous eighth of the row, 4 tokens at a time)
+//          are byte-transposed with prmt so that each register holds one
+//          channel of 4 tokens.
+//
+//===----------------------------------------------------------------------===//
+#include "MmaTiles.h"
+
+#include "kvq/Dialect/KVQ/IR/CacheLayout.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::kvq;
+using namespace mlir::kvq::lowering;
+
+namespace {
+
+// Fixed-point ranges. Probabilities: 16 bits, |x| <= kFixed keeps hi in
+// [-125, 125] and lo in [-128, 127]. Folded queries: 22 bits as hi/mid/lo
+// bytes, because a few outlier channels (large key scales) set the range
+// and 16 bits would leave the others ~1e-3 logit error; 2^22 is also the
+// limit of roundToI32.
+constexpr double kFixed = 32000.0;
+constexpr double kFixedKeys = 4.0e6;
+
+Value u32(IRB &b, uint32_t v) { return cI32(b, int64_t(int32_t(v))); }
+Value shrU(IRB &b, Value x, int64_t s) {
+  return s ? arith::ShRUIOp::create(b, x, cI32(b, s)).getResult() : x;
+}
+Value andI(IRB &b, Value x, uint32_t m) {
+  return m == 0xFFFFFFFFu ? x : arith::AndIOp::create(b, x, u32(b, m)).getResult();
+}
+Value sel(IRB &b, Value c, Value x, Value y) {
+  return arith::SelectOp::create(b, c, x, y);
+}
+Value maxF(IRB &b, Value x, Value y) {
+  return arith::MaximumFOp::create(b, x, y);
+}
+Value minU(IRB &b, Value x, Value y) { return arith::MinUIOp::create(b, x, y); }
+Value idx(IRB &b, int64_t v) { return cIndex(b, v); }
+Value toI32(IRB &b, Value index) {
+  return arith::IndexCastOp::create(b, b.getI32Type(), index);
+}
+
+Value prmt(IRB &b, Value lo, Value hi, uint32_t selector) {
+  return NVVM::PermuteOp::create(b, b.getI32Type(), lo, hi, u32(b, selector),
+                                 NVVM::PermuteMode::DEFAULT);
+}
+
+/// Byte 0 of each of v0..v3 packed into one word (v0 lowest).
+Value packLowBytes(IRB &b, Value v0, Value v1, Value v2, Value v3) {
+  Value x = prmt(b, v0, v1, 0x0040), y = prmt(b, v2, v3, 0x0040);
+  return prmt(b, x, y, 0x5410);
+}
+
+/// out[c] = byte c of w0..w3 (w0's lowest): a 4x4 byte transpose.
+SmallVector<Value> transposeBytes(IRB &b, ArrayRef<Value> w) {
+  Value lo01 = prmt(b, w[0], w[1], 0x5140), lo23 = prmt(b, w[2], w[3], 0x5140);
+  Value hi01 = prmt(b, w[0], w[1], 0x7362), hi23 = prmt(b, w[2], w[3], 0x7362);
+  return {prmt(b, lo01, lo23, 0x5410), prmt(b, lo01, lo23, 0x7632),
+          prmt(b, hi01, hi23, 0x5410), prmt(b, hi01, hi23, 0x7632)};
+}
+
+/// D += A x B on int8 tensor cores (m16n8k32, u8 x s8 or u8, s32).
+SmallVector<Value> mma(IRB &b, ArrayRef<Value> a, ArrayRef<Value> bb,
+                       ArrayRef<Value> c, bool unsignedB = false) {
+  Type i32 = b.getI32Type();
+  auto result = LLVM::LLVMStructType::getLiteral(b.getContext(),
+                                                 {i32, i32, i32, i32});
+  Value d = NVVM::MmaOp::create(
+      b, result, a, bb, c, ArrayRef<int64_t>{16, 8, 32}, std::nullopt,
+      NVVM::MMAIntOverflow::wrapped,
+      std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::u8,
+                                    unsignedB ? NVVM::MMATypes::u8
+                                              : NVVM::MMATypes::s8},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  SmallVector<Value> out;
+  for (int64_t i = 0; i < 4; ++i)
+    out.push_back(LLVM::ExtractValueOp::create(b, d, i));
+  return out;
+}
+
+Value shuffleFrom(IRB &b, Value v, Value srcLane) {
+  return gpu::ShuffleOp::create(b, v, srcLane, cI32(b, kWarp),
+                                gpu::ShuffleMode::IDX)
+      .getShuffleResult();
+}
+Value reduceOver(IRB &b, Value v, bool isMax, int32_t low, int32_t high) {
+  return warpReduce(
+      b, v,
+      [isMax](IRB &x, Value p, Value q) -> Value {
+        return isMax ? maxF(x, p, q)
+                     : arith::AddFOp::create(x, p, q).getResult();
+      },
+      low, high);
+}
+
+/// round(x) for |x| < 2^22, as an i32 (the 1.5 * 2^23 trick: one add).
+Value roundToI32(IRB &b, Value x) {
+  Value y = addF(b, x, cF32(b, 12582912.0));
+  Value bits = arith::BitcastOp::create(b, b.getI32Type(), y);
+  return arith::SubIOp::create(b, bits, u32(b, 0x4B400000u));
+}
+
+/// (256 hi + lo) / F as f32 from an s32 accumulator pair.
+Value fromHiLo(IRB &b, Value hi, Value lo, Value invF, Value addend) {
+  Type f32 = b.getF32Type();
+  Value h = arith::SIToFPOp::create(b, f32, hi);
+  Value l = arith::SIToFPOp::create(b, f32, lo);
+  return fmaF(b, h, mulF(b, invF, cF32(b, 256.0)), fmaF(b, l, invF, addend));
+}
+
+/// Replicates the low `bits` mask into every byte.
+uint32_t byteMask(int64_t bits) {
+  uint32_t m = (1u << bits) - 1u;
+  return bits == 8 ? 0xFFFFFFFFu : m * 0x01010101u;
+}
+
+/// Loads `count` consecutive i32 words of `memref` at `indices`.
+SmallVector<Value> loadWords(IRB &b, Value memref, ValueRange indices,
+                             int64_t count) {
+  SmallVector<Value> out;
+  if (count == 1) {
+    out.push_back(memref::LoadOp::create(b, memref, indices));
+    return out;
+  }
+  int64_t align = std::min<int64_t>(16, count * 4);
+  Value vec = vector::LoadOp::create(
+      b, VectorType::get({count}, b.getI32Type()), memref, indices,
+      /*nontemporal=*/false, llvm::MaybeAlign(align));
+  for (int64_t i = 0; i < count; ++i)
+    out.push_back(vector::ExtractOp::create(b, vec, ArrayRef<int64_t>{i}));
+  return out;
+}
+
+/// How a packed tensor's codes map to mma bytes: a register made from word
+/// u of a lane's chunk shifted by bits * k and masked holds, in byte i, the
+/// code of chunk channel perWord * u + (8 / bits) * i + k.
+struct CodePlan {
+  int64_t bits, perWord, perByte;
+  int64_t channel(int64_t reg, int64_t byte) const {
+    return perWord * (reg / perByte) + perByte * byte + reg % perByte;
+  }
+  Value reg(IRB &b, ArrayRef<Value> words, int64_t r) const {
+    return andI(b, shrU(b, words[r / perByte], bits * (r % perByte)),
+                byteMask(bits));
+  }
+};
+CodePlan codePlan(SchemeAttr s) {
+  return {s.getBits(), 32 / s.getBits(), 8 / s.getBits()};
+}
+
+} // namespace
+
+bool mlir::kvq::lowering::canUseMmaTiles(const DecodeKernelConfig &c) {
+  CacheType type = c.cache;
+  SchemeAttr k = type.getKeys(), v = type.getValues();
+  int64_t D = type.getHeadDim(), R = c.queryHeads / type.getKvHeads();
+  auto bitsOk = [](SchemeAttr s) {
+    return s.isQuantized() &&
+           (s.getBits() == 2 || s.getBits() == 4 || s.getBits() == 8);
+  };
+  if (!bitsOk(k) || !bitsOk(v) || R < 1 || R > 4)
+    return false;
+  if (D != 64 && D != 128 && D != 256)
+    return false;
+  if (k.getGranularity() != Granularity::PerChannel || k.getGroup() % 32)
+    return false;
+  if (v.getGranularity() != Granularity::PerToken || v.getGroup() < D ||
+      v.getRotation() != Rotation::None)
+    return false;
+  // Registers: the tile's key words and value words.
+  int64_t keyWords = 8 * (D / 4) * k.getBits() / 32;
+  int64_t valueWords = 16 * std::max<int64_t>(1, (D / 8) * v.getBits() / 32);
+  return keyWords <= 64 && valueWords <= 64;
+}
+
+int64_t
+mlir::kvq::lowering::getMmaBlocksPerSM(const DecodeKernelConfig &config) {
+  SchemeAttr k = config.cache.getKeys();
+  bool lean = config.cache.getHeadDim() <= 128 && k.getGroup() % 64 == 0 &&
+              k.getBits() <= 4;
+  return lean ? 11 : 8;
+}
+
+MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
+                                               const MmaTileInputs &in) {
+  const CacheViews &v = *in.views;
+  const TensorViews &K = v.keys, &V = v.values;
+  int64_t R = in.queriesPerHead, D = in.headDim, cap = in.capacity;
+  Type f32 = b.getF32Type();
+  CodePlan kp = codePlan(K.scheme), vp = codePlan(V.scheme);
+  int64_t kChunk = D / 4, kWords = kChunk / kp.perWord; // per key row, lane q
+  int64_t kRegs = D / 16, kSteps = D / 32;
+  int64_t vChunk = D / 8, vChunkBits = vChunk * vp.bits; // per value row, g
+  int64_t vWords = std::max<int64_t>(1, vChunkBits / 32);
+  int64_t vTiles = D / 16; // value M tiles
+  int64_t kGroup = K.scheme.getGroup();
+  bool prefetch = 8 * kWords <= 32;
+
+  Value lane = in.lane, head = in.head;
+  Value g = arith::ShRUIOp::create(b, lane, idx(b, 2));
+  Value q = arith::AndIOp::create(b, lane, idx(b, 3));
+  Value g32 = toI32(b, g), q32 = toI32(b, q);
+  Value odd = arith::CmpIOp::create(b, arith::CmpIPredicate::ne,
+                                    arith::AndIOp::create(b, g, idx(b, 1)),
+                                    idx(b, 0));
+  Value bHead = arith::ShRUIOp::create(b, g, idx(b, 1)); // B column's head
+  Value bHeadValid = lt(b, bHead, idx(b, R));
+  Value cHeadValid = lt(b, q, idx(b, R)); // C column pair's head
+  Value zero = cF32(b, 0.0), negInf = cF32(b, -INFINITY);
+  Value zeroI = cI32(b, 0);
+  Value lastToken = idx(b, cap - 1);
+  int64_t scaleRows = cast<MemRefType>(K.scales.getType()).getDimSize(1);
+
+  //===--- Queries folded with one key group's scales ---------------------===//
+  // B registers (kRegs), and for this lane's C head: 1/F and sum q z.
+  auto fold = [&](IRB &fb, Value token) {
+    Value row = minU(fb, arith::DivUIOp::create(fb, token, idx(fb, kGroup)),
+                     idx(fb, scaleRows - 1));
+    Value chunk0 = mul(fb, q, idx(fb, kChunk));
+    Value qRow = minU(fb, bHead, idx(fb, R - 1));
+    SmallVector<Value> qs(kChunk);
+    Value bias = zero, amax = cF32(fb, 1e-30);
+    for (int64_t c0 = 0; c0 < kChunk; c0 += 4) {
+      Value col = add(fb, chunk0, idx(fb, c0));
+      SmallVector<Value> qv, sv, zv;
+      Value qvec = vector::LoadOp::create(fb, VectorType::get({4}, f32),
+                                          in.queries, ValueRange{qRow, col},
+                                          false, llvm::MaybeAlign(16));
+      for (int64_t i = 0; i < 4; ++i) {
+        Value x = vector::ExtractOp::create(fb, qvec, ArrayRef<int64_t>{i});
+        Value s = loadF32(fb, K.scales, {head, row, add(fb, col, idx(fb, i))});
+        Value z = K.zeros ? loadF32(fb, K.zeros,
+                                    {head, row, add(fb, col, idx(fb, i))})
+                          : mulF(fb, s, cF32(fb, -double(int64_t(1)
+                                                         << (kp.bits - 1))));
+        x = sel(fb, bHeadValid, x, zero);
+        Value xs = mulF(fb, x, s);
+        qs[c0 + i] = xs;
+        bias = fmaF(fb, x, z, bias);
+        amax = maxF(fb, amax, absF(fb, xs));
+      }
+    }
+    bias = reduceOver(fb, bias, false, 1, 4);
+    amax = reduceOver(fb, amax, true, 1, 4);
+    Value F = arith::DivFOp::create(fb, cF32(fb, kFixedKeys), amax);
+    Value invF = mulF(fb, amax, cF32(fb, 1.0 / kFixedKeys));
+    // x = 2^16 hi + 2^8 mid + lo with hi, mid in [-128, 127] (s8) and lo
+    // in [0, 255] (u8). Column g of n tile 0 holds head g / 2's hi (even g)
+    // or mid (odd g), column g of n tile 1 its lo (even g) or 0.
+    SmallVector<Value> bytes0(kChunk), bytes1(kChunk);
+    for (int64_t c = 0; c < kChunk; ++c) {
+      Value x = roundToI32(fb, mulF(fb, qs[c], F));
+      Value lo = arith::AndIOp::create(fb, x, cI32(fb, 255));
+      Value y = arith::ShRSIOp::create(fb, x, cI32(fb, 8));
+      Value hi = arith::ShRSIOp::create(
+          fb, arith::AddIOp::create(fb, y, cI32(fb, 128)), cI32(fb, 8));
+      Value mid = arith::SubIOp::create(
+          fb, y, arith::ShLIOp::create(fb, hi, cI32(fb, 8)));
+      bytes0[c] = sel(fb, odd, mid, hi);
+      bytes1[c] = sel(fb, odd, zeroI, lo);
+    }
+    SmallVector<Value> out;
+    for (ArrayRef<Value> bytes : {ArrayRef<Value>(bytes0), ArrayRef<Value>(bytes1)})
+      for (int64_t r = 0; r < kRegs; ++r)
+        out.push_back(packLowBytes(fb, bytes[kp.channel(r, 0)],
+                                   bytes[kp.channel(r, 1)],
+                                   bytes[kp.channel(r, 2)],
+                                   bytes[kp.channel(r, 3)]));
+    // The C lanes of head q take 1/F and the bias from lane 8 q (g = 2 q).
+    Value src = arith::MulIOp::create(fb, q32, cI32(fb, 8));
+    out.push_back(shuffleFrom(fb, invF, src));
+    out.push_back(shuffleFrom(fb, bias, src));
+    return out;
+  };
+  int64_t nFold = 2 * kRegs + 2;
+
+  // Key words of tile t0: [m tile][row g, g + 8][kWords], clamped tokens.
+  auto loadKeyTile = [&](IRB &lb, Value t0) {
+    SmallVector<Value> words;
+    for (int64_t mt = 0; mt < 4; ++mt)
+      for (int64_t r = 0; r < 2; ++r) {
+        Value t = add(lb, add(lb, t0, idx(lb, 16 * mt + 8 * r)), g);
+        t = minU(lb, t, lastToken);
+        words.append(loadWords(lb, K.codes, {head, t, mul(lb, q, idx(lb, kWords))},
+                               kWords));
+      }
+    return words;
+  };
+
+  SmallVector<Value> inits = {negInf, zero, zero}; // m, l, value bias
+  inits.append(vChunk, zero);                      // outputs
+  inits.append(nFold - 2, zeroI);
+  inits.append({zero, zero});
+  if (prefetch)
+    inits.append(loadKeyTile(b, in.start));
+
+  auto loop = scf::ForOp::create(
+      b, in.start, in.packedEnd, idx(b, kMmaTile), inits,
+      [&](OpBuilder &nested, Location loc, Value t0, ValueRange it) {
+        IRB lb(loc, nested);
+        Value m = it[0], l = it[1], zb = it[2];
+        SmallVector<Value> o(it.slice(3, vChunk));
+        SmallVector<Value> folded(it.slice(3 + vChunk, nFold));
+        SmallVector<Value> keyWords, nextKeyWords;
+        if (prefetch) {
+          keyWords.assign(it.begin() + 3 + vChunk + nFold, it.end());
+          nextKeyWords = loadKeyTile(lb, add(lb, t0, idx(lb, kMmaTile)));
+        } else {
+          keyWords = loadKeyTile(lb, t0);
+        }
+
+        // Folded queries of both 32-token halves (a key group starts at a
+        // multiple of 32 tokens).
+        SmallVector<SmallVector<Value>> halves;
+        for (int64_t h = 0; h < 2; ++h) {
+          if (h == 1 && kGroup % 64 == 0) {
+            halves.push_back(halves[0]);
+            continue;
+          }
+          Value th = add(lb, t0, idx(lb, 32 * h));
+          Value fresh = arith::CmpIOp::create(
+              lb, arith::CmpIPredicate::eq,
+              arith::RemUIOp::create(lb, th, idx(lb, kGroup)), idx(lb, 0));
+          if (h == 0)
+            fresh = arith::OrIOp::create(
+                lb, fresh,
+                arith::CmpIOp::create(lb, arith::CmpIPredicate::eq, t0,
+                                      in.start));
+          auto ifOp = scf::IfOp::create(lb, ValueRange(folded).getTypes(),
+                                        fresh, true);
+          {
+            IRB ib = IRB::atBlockBegin(loc, &ifOp.getThenRegion().front());
+            scf::YieldOp::create(ib, fold(ib, th));
+          }
+          {
+            IRB ib = IRB::atBlockBegin(loc, &ifOp.getElseRegion().front());
+            scf::YieldOp::create(ib, folded);
+          }
+          folded.assign(ifOp.getResults().begin(), ifOp.getResults().end());
+          halves.push_back(folded);
+        }
+
+        // Scores: s[mt][r] for tokens t0 + 16 mt + 8 r + g, query head q.
+        SmallVector<Value> s(8), valid(8);
+        Value tileMax = negInf;
+        for (int64_t mt = 0; mt < 4; ++mt) {
+          ArrayRef<Value> fb = halves[mt / 2];
+          ArrayRef<Value> rowG(&keyWords[(2 * mt) * kWords], kWords);
+          ArrayRef<Value> rowG8(&keyWords[(2 * mt + 1) * kWords], kWords);
+          SmallVector<Value> acc(4, zeroI), accLo(4, zeroI);
+          for (int64_t j = 0; j < kSteps; ++j) {
+            SmallVector<Value> a = {kp.reg(lb, rowG, 2 * j),
+                                    kp.reg(lb, rowG8, 2 * j),
+                                    kp.reg(lb, rowG, 2 * j + 1),
+                                    kp.reg(lb, rowG8, 2 * j + 1)};
+            acc = mma(lb, a, {fb[2 * j], fb[2 * j + 1]}, acc);
+            accLo = mma(lb, a, {fb[kRegs + 2 * j], fb[kRegs + 2 * j + 1]},
+                        accLo, /*unsignedB=*/true);
+          }
+          for (int64_t r = 0; r < 2; ++r) {
+            Value t = add(lb, add(lb, t0, idx(lb, 16 * mt + 8 * r)), g);
+            Value ok = lt(lb, t, in.packedEnd);
+            // (2^16 hi + 2^8 mid + lo) / F + sum q z.
+            Value invF = fb[2 * kRegs], bias = fb[2 * kRegs + 1];
+            Value score = fmaF(
+                lb, arith::SIToFPOp::create(lb, f32, acc[2 * r]),
+                mulF(lb, invF, cF32(lb, 65536.0)),
+                fromHiLo(lb, acc[2 * r + 1], accLo[2 * r], invF, bias));
+            s[2 * mt + r] = sel(lb, ok, score, negInf);
+            valid[2 * mt + r] = ok;
+            tileMax = maxF(lb, tileMax, s[2 * mt + r]);
+          }
+        }
+
+        // Online softmax for query head q (max over g).
+        tileMax = reduceOver(lb, tileMax, true, 4, kWarp);
+        Value mNew = maxF(lb, m, tileMax);
+        Value corr = exp2Approx(lb, arith::SubFOp::create(lb, m, mNew));
+        SmallVector<Value> p(8);
+        Value lNew = mulF(lb, l, corr);
+        Value zNew = mulF(lb, zb, corr);
+        Value smax = cF32(lb, 1e-30);
+        SmallVector<Value> vScale(8), vZero(8);
+        for (int64_t i = 0; i < 8; ++i) {
+          Value e = exp2Approx(lb, arith::SubFOp::create(lb, s[i], mNew));
+          p[i] = sel(lb, cHeadValid, e, zero);
+          lNew = addF(lb, lNew, p[i]);
+          Value t = add(lb, add(lb, t0, idx(lb, 16 * (i / 2) + 8 * (i % 2))), g);
+          t = minU(lb, t, lastToken);
+          Value sc = loadF32(lb, V.scales, {head, t, idx(lb, 0)});
+          Value z = V.zeros ? loadF32(lb, V.zeros, {head, t, idx(lb, 0)})
+                            : mulF(lb, sc, cF32(lb, -double(int64_t(1)
+                                                          << (vp.bits - 1))));
+          sc = sel(lb, valid[i], sc, zero);
+          z = sel(lb, valid[i], z, zero);
+          vScale[i] = sc;
+          vZero[i] = z;
+          smax = maxF(lb, smax, absF(lb, sc));
+        }
+        smax = reduceOver(lb, smax, true, 4, kWarp);
+        Value Fv = arith::DivFOp::create(lb, cF32(lb, kFixed), smax);
+        Value invFv = mulF(lb, smax, cF32(lb, 1.0 / kFixed));
+        // Fixed-point p s, packed per 32 tokens: byte i = token g + 8 i.
+        SmallVector<Value> hiW, loW;
+        {
+          SmallVector<Value> hi(8), lo(8);
+          for (int64_t i = 0; i < 8; ++i) {
+            Value x = roundToI32(lb, mulF(lb, mulF(lb, p[i], vScale[i]), Fv));
+            // The zero takes the weight the codes get, x / (F s), not p:
+            // the two terms cancel (z ~ -s 2^(bits-1)), so a different
+            // rounding of the two would leave ~1e-5 of the value range in
+            // outputs that average to ~1e-2 of it. A token with s = 0 is
+            // its zero, weighted by p.
+            Value nonzero = arith::CmpFOp::create(
+                lb, arith::CmpFPredicate::ONE, vScale[i], zero);
+            Value safeScale = sel(lb, nonzero, vScale[i], cF32(lb, 1.0));
+            Value weight = mulF(
+                lb, arith::SIToFPOp::create(lb, f32, x),
+                mulF(lb, invFv, arith::DivFOp::create(lb, vZero[i], safeScale)));
+            zNew = addF(lb, zNew, sel(lb, nonzero, weight,
+                                      mulF(lb, p[i], vZero[i])));
+            hi[i] = arith::ShRSIOp::create(
+                lb, arith::AddIOp::create(lb, x, cI32(lb, 128)), cI32(lb, 8));
+            lo[i] = arith::SubIOp::create(
+                lb, x, arith::ShLIOp::create(lb, hi[i], cI32(lb, 8)));
+          }
+          for (int64_t j = 0; j < 2; ++j) {
+            hiW.push_back(packLowBytes(lb, hi[4 * j], hi[4 * j + 1],
+                                       hi[4 * j + 2], hi[4 * j + 3]));
+            loW.push_back(packLowBytes(lb, lo[4 * j], lo[4 * j + 1],
+                                       lo[4 * j + 2], lo[4 * j + 3]));
+          }
+        }
+        // B layout: lane (g, q) takes head g / 2's bytes of tokens 2 q + 8 i
+        // (b0) and 2 q + 1 + 8 i (b1) from lanes (2 q, g / 2), (2 q + 1, g / 2).
+        Value gHalf32 = arith::ShRUIOp::create(lb, g32, cI32(lb, 1));
+        Value src0 = arith::AddIOp::create(
+            lb, arith::MulIOp::create(lb, q32, cI32(lb, 8)), gHalf32);
+        Value src1 = arith::AddIOp::create(lb, src0, cI32(lb, 4));
+        auto pick = [&](int64_t j, Value src) {
+          return sel(lb, odd, shuffleFrom(lb, loW[j], src),
+                     shuffleFrom(lb, hiW[j], src));
+        };
+
+        // Values: this lane's chunk of tokens 32 j + 2 q + set + 8 i.
+        Value wordOff = idx(lb, 0);
+        Value shift;
+        if (vChunkBits >= 32) {
+          wordOff = mul(lb, g, idx(lb, vWords));
+        } else {
+          Value bit = mul(lb, g, idx(lb, vChunkBits));
+          wordOff = arith::ShRUIOp::create(lb, bit, idx(lb, 5));
+          shift = toI32(lb, arith::AndIOp::create(lb, bit, idx(lb, 31)));
+        }
+        SmallVector<Value> acc(4 * vTiles, zeroI);
+        for (int64_t j = 0; j < 2; ++j) {
+          Value b0 = pick(j, src0), b1 = pick(j, src1);
+          SmallVector<SmallVector<Value>> regs; // [set][channel]
+          for (int64_t set = 0; set < 2; ++set) {
+            SmallVector<SmallVector<Value>> tokWords;
+            for (int64_t i = 0; i < 4; ++i) {
+              Value t = add(lb, t0, idx(lb, 32 * j + set + 8 * i));
+              t = minU(lb, add(lb, t, mul(lb, q, idx(lb, 2))), lastToken);
+              SmallVector<Value> w = loadWords(lb, V.codes, {head, t, wordOff},
+                                               vWords);
+              if (shift)
+                w[0] = arith::ShRUIOp::create(lb, w[0], shift);
+              tokWords.push_back(w);
+            }
+            SmallVector<Value> transposed; // [word][byte]
+            for (int64_t u = 0; u < vWords; ++u) {
+              SmallVector<Value> col = {tokWords[0][u], tokWords[1][u],
+                                        tokWords[2][u], tokWords[3][u]};
+              transposed.append(transposeBytes(lb, col));
+            }
+            SmallVector<Value> chan(vChunk);
+            for (int64_t c = 0; c < vChunk; ++c) {
+              int64_t u = c / vp.perWord, byte = (c % vp.perWord) / vp.perByte;
+              int64_t k = c % vp.perByte;
+              chan[c] = andI(lb, shrU(lb, transposed[4 * u + byte], vp.bits * k),
+                             byteMask(vp.bits));
+            }
+            regs.push_back(chan);
+          }
+          for (int64_t mt = 0; mt < vTiles; ++mt) {
+            SmallVector<Value> a = {regs[0][2 * mt], regs[0][2 * mt + 1],
+                                    regs[1][2 * mt], regs[1][2 * mt + 1]};
+            SmallVector<Value> c(acc.begin() + 4 * mt, acc.begin() + 4 * mt + 4);
+            c = mma(lb, a, {b0, b1}, c);
+            std::copy(c.begin(), c.end(), acc.begin() + 4 * mt);
+          }
+        }
+        for (int64_t mt = 0; mt < vTiles; ++mt)
+          for (int64_t r = 0; r < 2; ++r) {
+            Value &out = o[2 * mt + r];
+            out = fromHiLo(lb, acc[4 * mt + 2 * r], acc[4 * mt + 2 * r + 1],
+                           invFv, mulF(lb, out, corr));
+          }
+
+        SmallVector<Value> next = {mNew, lNew, zNew};
+        next.append(o);
+        next.append(folded);
+        if (prefetch)
+          next.append(nextKeyWords);
+        scf::YieldOp::create(lb, next);
+      });
+
+  ValueRange res = loop.getResults();
+  Value m = res[0], l = res[1];
+  Value bias = reduceOver(b, res[2], false, 4, kWarp);
+  ifThen(b, cHeadValid, [&](IRB &ib) {
+    for (int64_t c = 0; c < vChunk; ++c) {
+      // Output rows of the value mma: chunk channel 2 mt is row g, 2 mt + 1
+      // row g + 8, i.e. channel c of this lane's chunk.
+      Value ch = add(ib, mul(ib, g, idx(ib, vChunk)), idx(ib, c));
+      memref::StoreOp::create(ib, addF(ib, res[3 + c], bias), in.sums,
+                              ValueRange{q, ch});
+    }
+  });
+  gpu::BarrierOp::create(b);
+
+  MmaTileState st;
+  for (int64_t r = 0; r < R; ++r) {
+    st.m.push_back(shuffleFrom(b, m, cI32(b, r)));
+    Value mine = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, q, idx(b, r));
+    st.l.push_back(sel(b, mine, l, zero));
+  }
+  return st;
+}

@@ -1,0 +1,53 @@
+//===- MmaTiles.h - tensor-core tiles of the packed attention ----*- C++ -*-===//
+//
+// The packed attention kernel's main loop on int8 tensor cores (mma.sync
+// m16n8k32, u8 codes x s8 fixed-point queries/probabilities, s32
+// accumulation) for the configurations canUseMmaTiles accepts; the others
+// keep the CUDA-core loop of PackedAttend.cpp. docs/gpu.md describes it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KVQ_LIB_CONVERSION_KVQTOGPU_MMATILES_H
+#define KVQ_LIB_CONVERSION_KVQTOGPU_MMATILES_H
+
+#include "KernelBuilder.h"
+
+#include "kvq/Conversion/KVQToGPU/DecodeKernels.h"
+
+namespace mlir::kvq::lowering {
+
+/// Tokens per tile of the tensor-core loop.
+constexpr int64_t kMmaTile = 64;
+
+/// Whether the packed kernel of `config` runs its tiles on tensor cores:
+/// 2/4/8-bit per-channel keys (group a multiple of 32), 2/4/8-bit per-token
+/// values with one scale group per token, head_dim 64/128/256, at most 4
+/// query heads per KV head.
+bool canUseMmaTiles(const DecodeKernelConfig &config);
+
+/// Blocks (warps) of the tensor-core kernel per SM, promised to ptxas as
+/// the kernel's minimum (nvvm.minctasm): the head_dim <= 128, key group >=
+/// 64, <= 4-bit-key configurations need <= 186 registers (11 fit), the
+/// others up to 255 (8 fit).
+int64_t getMmaBlocksPerSM(const DecodeKernelConfig &config);
+
+struct MmaTileInputs {
+  const CacheViews *views;
+  Value head;              ///< sequence * H + KV head
+  Value lane;              ///< thread id, 0..31
+  Value start, packedEnd;  ///< tokens [start, packedEnd), start tile-aligned
+  Value queries;           ///< shared [R][D] f32, times scale * log2 e
+  Value sums;              ///< shared [R][D] f32, receives the tiles' sums
+  int64_t queriesPerHead, headDim, capacity;
+};
+
+/// The running max (every lane, per query head) and this lane's share of
+/// the running sum after the tiles; `sums` holds the unnormalised outputs.
+struct MmaTileState {
+  SmallVector<Value> m, l;
+};
+
+MmaTileState emitMmaTiles(IRB &b, const MmaTileInputs &in);
+
+} // namespace mlir::kvq::lowering
+
+#endif // KVQ_LIB_CONVERSION_KVQTOGPU_MMATILES_H
