@@ -545,7 +545,7 @@ DecodeKernels mlir::kvq::buildDecodeKernels(OpBuilder &builder,
   // (docs/performance.md).
   bool mma = packed && lowering::canUseMmaTiles(config);
   k.attendBlocksPerSM =
-      !packed ? 32 : mma ? lowering::getMmaBlocksPerSM(config) : 8;
+      !packed ? 32 : mma ? lowering::getMmaBudget(config).blocksPerSM : 8;
   k.combineBlock = config.cache.getHeadDim();
   k.maxSplits = config.maxSplits;
   k.appendTokens = config.appendTokens;

@@ -138,6 +138,13 @@ Value exp2Approx(IRB &b, Value x) {
       .getResult(0);
 }
 
+Value rcpApprox(IRB &b, Value x) {
+  return LLVM::CallIntrinsicOp::create(
+             b, b.getF32Type(), b.getStringAttr("llvm.nvvm.rcp.approx.ftz.f"),
+             ValueRange{x})
+      .getResult(0);
+}
+
 /// In-place normalised Walsh-Hadamard transform of `rows` rows of `dim`
 /// f32 in shared memory, by all `threads` threads of the block (same
 /// butterfly order as the CPU reference).

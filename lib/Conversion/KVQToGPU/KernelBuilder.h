@@ -65,6 +65,8 @@ SplitTokens splitTokens(IRB &b, const CacheViews &v, Value lengths,
 
 /// 2^x with the hardware approximation (ex2.approx.ftz: ~2 ulp, 2^-inf = 0).
 Value exp2Approx(IRB &b, Value x);
+/// 1/x with the hardware approximation (rcp.approx.ftz: ~1 ulp).
+Value rcpApprox(IRB &b, Value x);
 
 /// In-place normalised Walsh-Hadamard transform of `rows` rows of `dim` f32
 /// in shared memory, by the `threads` threads of the block (same butterfly

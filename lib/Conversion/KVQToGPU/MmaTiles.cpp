@@ -145,7 +145,8 @@ uint32_t byteMask(int64_t bits) {
   return bits == 8 ? 0xFFFFFFFFu : m * 0x01010101u;
 }
 
-/// Loads `count` consecutive i32 words of `memref` at `indices`.
+/// Loads `count` consecutive elements of `memref` at `indices` (vector
+/// loads, aligned to their size up to 16 bytes).
 SmallVector<Value> loadWords(IRB &b, Value memref, ValueRange indices,
                              int64_t count) {
   SmallVector<Value> out;
@@ -153,9 +154,11 @@ SmallVector<Value> loadWords(IRB &b, Value memref, ValueRange indices,
     out.push_back(memref::LoadOp::create(b, memref, indices));
     return out;
   }
-  int64_t align = std::min<int64_t>(16, count * 4);
+  Type elt = cast<MemRefType>(memref.getType()).getElementType();
+  int64_t align =
+      std::min<int64_t>(16, count * elt.getIntOrFloatBitWidth() / 8);
   Value vec = vector::LoadOp::create(
-      b, VectorType::get({count}, b.getI32Type()), memref, indices,
+      b, VectorType::get({count}, elt), memref, indices,
       /*nontemporal=*/false, llvm::MaybeAlign(align));
   for (int64_t i = 0; i < count; ++i)
     out.push_back(vector::ExtractOp::create(b, vec, ArrayRef<int64_t>{i}));
@@ -204,12 +207,24 @@ bool mlir::kvq::lowering::canUseMmaTiles(const DecodeKernelConfig &c) {
   return keyWords <= 64 && valueWords <= 64;
 }
 
-int64_t
-mlir::kvq::lowering::getMmaBlocksPerSM(const DecodeKernelConfig &config) {
-  SchemeAttr k = config.cache.getKeys();
-  bool lean = config.cache.getHeadDim() <= 128 && k.getGroup() % 64 == 0 &&
-              k.getBits() <= 4;
-  return lean ? 11 : 8;
+MmaBudget mlir::kvq::lowering::getMmaBudget(const DecodeKernelConfig &config) {
+  CacheType type = config.cache;
+  int64_t D = type.getHeadDim();
+  SchemeAttr k = type.getKeys();
+  MmaBudget budget;
+  // Key words of a tile: 8 per lane and word of its quarter row, carried
+  // for the next tile when they fit. Registers are allocated per SM
+  // partition, so 8, 12 or 16 one-warp blocks fit an SM (<= 255, 168, 128
+  // registers); ptxas fits the head_dim <= 128 configurations in 168 (with
+  // at most 36 bytes of spills, 8-bit keys), head_dim 256 gets 255.
+  budget.prefetchKeys = D * k.getBits() <= 512;
+  if (D <= 128) {
+    budget.maxRegisters = 168;
+    budget.blocksPerSM = 12;
+  } else {
+    budget.blocksPerSM = 8;
+  }
+  return budget;
 }
 
 MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
@@ -225,7 +240,10 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   int64_t vWords = std::max<int64_t>(1, vChunkBits / 32);
   int64_t vTiles = D / 16; // value M tiles
   int64_t kGroup = K.scheme.getGroup();
-  bool prefetch = 8 * kWords <= 32;
+  // The next tile's loads are issued before this tile's math when their
+  // registers fit.
+  MmaBudget budget = getMmaBudget(in.config);
+  bool prefetch = budget.prefetchKeys;
 
   Value lane = in.lane, head = in.head;
   Value g = arith::ShRUIOp::create(b, lane, idx(b, 2));
@@ -239,7 +257,12 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   Value cHeadValid = lt(b, q, idx(b, R)); // C column pair's head
   Value zero = cF32(b, 0.0), negInf = cF32(b, -INFINITY);
   Value zeroI = cI32(b, 0);
+  // Token indices need clamping into the buffer only when the capacity is
+  // not a whole number of tiles (the next tile's start is clamped instead).
   Value lastToken = idx(b, cap - 1);
+  auto clampToken = [&](IRB &cb, Value t) {
+    return cap % kMmaTile ? minU(cb, t, lastToken) : t;
+  };
   int64_t scaleRows = cast<MemRefType>(K.scales.getType()).getDimSize(1);
 
   //===--- Queries folded with one key group's scales ---------------------===//
@@ -251,17 +274,20 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     Value qRow = minU(fb, bHead, idx(fb, R - 1));
     SmallVector<Value> qs(kChunk);
     Value bias = zero, amax = cF32(fb, 1e-30);
+    SmallVector<Value> scales =
+        loadWords(fb, K.scales, {head, row, chunk0}, kChunk);
+    SmallVector<Value> zeros;
+    if (K.zeros)
+      zeros = loadWords(fb, K.zeros, {head, row, chunk0}, kChunk);
     for (int64_t c0 = 0; c0 < kChunk; c0 += 4) {
       Value col = add(fb, chunk0, idx(fb, c0));
-      SmallVector<Value> qv, sv, zv;
       Value qvec = vector::LoadOp::create(fb, VectorType::get({4}, f32),
                                           in.queries, ValueRange{qRow, col},
                                           false, llvm::MaybeAlign(16));
       for (int64_t i = 0; i < 4; ++i) {
         Value x = vector::ExtractOp::create(fb, qvec, ArrayRef<int64_t>{i});
-        Value s = loadF32(fb, K.scales, {head, row, add(fb, col, idx(fb, i))});
-        Value z = K.zeros ? loadF32(fb, K.zeros,
-                                    {head, row, add(fb, col, idx(fb, i))})
+        Value s = toF32(fb, scales[c0 + i]);
+        Value z = K.zeros ? toF32(fb, zeros[c0 + i])
                           : mulF(fb, s, cF32(fb, -double(int64_t(1)
                                                          << (kp.bits - 1))));
         x = sel(fb, bHeadValid, x, zero);
@@ -273,7 +299,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     }
     bias = reduceOver(fb, bias, false, 1, 4);
     amax = reduceOver(fb, amax, true, 1, 4);
-    Value F = arith::DivFOp::create(fb, cF32(fb, kFixedKeys), amax);
+    Value F = mulF(fb, cF32(fb, kFixedKeys), rcpApprox(fb, amax));
     Value invF = mulF(fb, amax, cF32(fb, 1.0 / kFixedKeys));
     // x = 2^16 hi + 2^8 mid + lo with hi, mid in [-128, 127] (s8) and lo
     // in [0, 255] (u8). Column g of n tile 0 holds head g / 2's hi (even g)
@@ -311,11 +337,45 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     for (int64_t mt = 0; mt < 4; ++mt)
       for (int64_t r = 0; r < 2; ++r) {
         Value t = add(lb, add(lb, t0, idx(lb, 16 * mt + 8 * r)), g);
-        t = minU(lb, t, lastToken);
+        t = clampToken(lb, t);
         words.append(loadWords(lb, K.codes, {head, t, mul(lb, q, idx(lb, kWords))},
                                kWords));
       }
     return words;
+  };
+
+  // Value words of tile t0 ([j][set][i][vWords]: tokens 32 j + 2 q + set +
+  // 8 i, this lane's chunk g), then the value scales and zeros of the
+  // lane's softmax tokens (16 mt + 8 r + g), clamped tokens.
+  Value wordOff = idx(b, 0), shift;
+  if (vChunkBits >= 32) {
+    wordOff = mul(b, g, idx(b, vWords));
+  } else {
+    Value bit = mul(b, g, idx(b, vChunkBits));
+    wordOff = arith::ShRUIOp::create(b, bit, idx(b, 5));
+    shift = toI32(b, arith::AndIOp::create(b, bit, idx(b, 31)));
+  }
+  Value q2 = mul(b, q, idx(b, 2));
+  auto loadValueTile = [&](IRB &lb, Value t0) {
+    SmallVector<Value> out;
+    for (int64_t j = 0; j < 2; ++j)
+      for (int64_t set = 0; set < 2; ++set)
+        for (int64_t i = 0; i < 4; ++i) {
+          Value t = add(lb, add(lb, t0, idx(lb, 32 * j + set + 8 * i)), q2);
+          out.append(
+              loadWords(lb, V.codes, {head, clampToken(lb, t), wordOff},
+                        vWords));
+        }
+    for (Value table : {V.scales, V.zeros}) {
+      if (!table)
+        continue;
+      for (int64_t i = 0; i < 8; ++i) {
+        Value t = add(lb, add(lb, t0, idx(lb, 16 * (i / 2) + 8 * (i % 2))), g);
+        out.push_back(memref::LoadOp::create(
+            lb, table, ValueRange{head, clampToken(lb, t), idx(lb, 0)}));
+      }
+    }
+    return out;
   };
 
   SmallVector<Value> inits = {negInf, zero, zero}; // m, l, value bias
@@ -332,13 +392,25 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
         Value m = it[0], l = it[1], zb = it[2];
         SmallVector<Value> o(it.slice(3, vChunk));
         SmallVector<Value> folded(it.slice(3 + vChunk, nFold));
+        // This tile's loads and the next tile's key words (from a start
+        // clamped to the last whole tile of the buffer), before anything
+        // waits on them.
+        Value tNext = add(lb, t0, idx(lb, kMmaTile));
+        if (cap % kMmaTile == 0)
+          tNext = minU(lb, tNext, idx(lb, cap - kMmaTile));
         SmallVector<Value> keyWords, nextKeyWords;
         if (prefetch) {
           keyWords.assign(it.begin() + 3 + vChunk + nFold, it.end());
-          nextKeyWords = loadKeyTile(lb, add(lb, t0, idx(lb, kMmaTile)));
+          nextKeyWords = loadKeyTile(lb, tNext);
         } else {
           keyWords = loadKeyTile(lb, t0);
         }
+        SmallVector<Value> valueTile = loadValueTile(lb, t0);
+        ArrayRef<Value> valueWords(valueTile.data(), 16 * vWords);
+        ArrayRef<Value> valueScales(valueTile.data() + 16 * vWords, 8);
+        ArrayRef<Value> valueZeros;
+        if (V.zeros)
+          valueZeros = ArrayRef<Value>(valueTile.data() + 16 * vWords + 8, 8);
 
         // Folded queries of both 32-token halves (a key group starts at a
         // multiple of 32 tokens).
@@ -416,10 +488,8 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
           Value e = exp2Approx(lb, arith::SubFOp::create(lb, s[i], mNew));
           p[i] = sel(lb, cHeadValid, e, zero);
           lNew = addF(lb, lNew, p[i]);
-          Value t = add(lb, add(lb, t0, idx(lb, 16 * (i / 2) + 8 * (i % 2))), g);
-          t = minU(lb, t, lastToken);
-          Value sc = loadF32(lb, V.scales, {head, t, idx(lb, 0)});
-          Value z = V.zeros ? loadF32(lb, V.zeros, {head, t, idx(lb, 0)})
+          Value sc = toF32(lb, valueScales[i]);
+          Value z = V.zeros ? toF32(lb, valueZeros[i])
                             : mulF(lb, sc, cF32(lb, -double(int64_t(1)
                                                           << (vp.bits - 1))));
           sc = sel(lb, valid[i], sc, zero);
@@ -429,7 +499,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
           smax = maxF(lb, smax, absF(lb, sc));
         }
         smax = reduceOver(lb, smax, true, 4, kWarp);
-        Value Fv = arith::DivFOp::create(lb, cF32(lb, kFixed), smax);
+        Value Fv = mulF(lb, cF32(lb, kFixed), rcpApprox(lb, smax));
         Value invFv = mulF(lb, smax, cF32(lb, 1.0 / kFixed));
         // Fixed-point p s, packed per 32 tokens: byte i = token g + 8 i.
         SmallVector<Value> hiW, loW;
@@ -447,7 +517,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
             Value safeScale = sel(lb, nonzero, vScale[i], cF32(lb, 1.0));
             Value weight = mulF(
                 lb, arith::SIToFPOp::create(lb, f32, x),
-                mulF(lb, invFv, arith::DivFOp::create(lb, vZero[i], safeScale)));
+                mulF(lb, invFv, mulF(lb, vZero[i], rcpApprox(lb, safeScale))));
             zNew = addF(lb, zNew, sel(lb, nonzero, weight,
                                       mulF(lb, p[i], vZero[i])));
             hi[i] = arith::ShRSIOp::create(
@@ -474,15 +544,6 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
         };
 
         // Values: this lane's chunk of tokens 32 j + 2 q + set + 8 i.
-        Value wordOff = idx(lb, 0);
-        Value shift;
-        if (vChunkBits >= 32) {
-          wordOff = mul(lb, g, idx(lb, vWords));
-        } else {
-          Value bit = mul(lb, g, idx(lb, vChunkBits));
-          wordOff = arith::ShRUIOp::create(lb, bit, idx(lb, 5));
-          shift = toI32(lb, arith::AndIOp::create(lb, bit, idx(lb, 31)));
-        }
         SmallVector<Value> acc(4 * vTiles, zeroI);
         for (int64_t j = 0; j < 2; ++j) {
           Value b0 = pick(j, src0), b1 = pick(j, src1);
@@ -490,10 +551,8 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
           for (int64_t set = 0; set < 2; ++set) {
             SmallVector<SmallVector<Value>> tokWords;
             for (int64_t i = 0; i < 4; ++i) {
-              Value t = add(lb, t0, idx(lb, 32 * j + set + 8 * i));
-              t = minU(lb, add(lb, t, mul(lb, q, idx(lb, 2))), lastToken);
-              SmallVector<Value> w = loadWords(lb, V.codes, {head, t, wordOff},
-                                               vWords);
+              SmallVector<Value> w(valueWords.slice(
+                  ((2 * j + set) * 4 + i) * vWords, vWords));
               if (shift)
                 w[0] = arith::ShRUIOp::create(lb, w[0], shift);
               tokWords.push_back(w);

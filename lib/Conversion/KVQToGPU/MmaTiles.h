@@ -24,13 +24,18 @@ constexpr int64_t kMmaTile = 64;
 /// query heads per KV head.
 bool canUseMmaTiles(const DecodeKernelConfig &config);
 
-/// Blocks (warps) of the tensor-core kernel per SM, promised to ptxas as
-/// the kernel's minimum (nvvm.minctasm): the head_dim <= 128, key group >=
-/// 64, <= 4-bit-key configurations need <= 186 registers (11 fit), the
-/// others up to 255 (8 fit).
-int64_t getMmaBlocksPerSM(const DecodeKernelConfig &config);
+/// What the tensor-core loop keeps in registers and the launch bounds that
+/// follow: whether the next tile's key words are loaded during this tile,
+/// the register cap given to ptxas (nvvm.maxnreg, 0: none) and the blocks
+/// (warps) per SM it leaves, for the split heuristic.
+struct MmaBudget {
+  bool prefetchKeys = false;
+  int64_t blocksPerSM = 8, maxRegisters = 0;
+};
+MmaBudget getMmaBudget(const DecodeKernelConfig &config);
 
 struct MmaTileInputs {
+  const DecodeKernelConfig &config;
   const CacheViews *views;
   Value head;              ///< sequence * H + KV head
   Value lane;              ///< thread id, 0..31

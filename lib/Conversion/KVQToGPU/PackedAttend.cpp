@@ -208,9 +208,12 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
                               sharedBuffer({R, D}, f32)};    // tile sums
   gpu::GPUFuncOp func =
       createKernel(builder, module, name, params, shared, kPackedAttendBlock);
-  if (canUseMmaTiles(c))
-    func->setAttr("nvvm.minctasm",
-                  builder.getI32IntegerAttr(getMmaBlocksPerSM(c)));
+  if (canUseMmaTiles(c)) {
+    MmaBudget budget = getMmaBudget(c);
+    if (budget.maxRegisters)
+      func->setAttr("nvvm.maxnreg",
+                    builder.getI32IntegerAttr(budget.maxRegisters));
+  }
   IRB b = IRB::atBlockBegin(func.getLoc(), &func.getBody().front());
   SmallVector<Value> args = globalArguments(b, func);
   Value cache = args[0], queries = args[1], lengths = args[2],
@@ -495,7 +498,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   Value negInf = cF32(b, -INFINITY), zero = cF32(b, 0.0);
   SmallVector<Value> m, l;
   if (mmaTiles) {
-    MmaTileInputs mi{&v, head, lane, start, packedEnd, qS, outS, R, D,
+    MmaTileInputs mi{c, &v, head, lane, start, packedEnd, qS, outS, R, D,
                      type.getCapacity()};
     MmaTileState st = emitMmaTiles(b, mi);
     m = st.m;

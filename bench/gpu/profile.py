@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Runs one timing configuration's decode step for a profiler (GPU machine).
+
+    ncu --kernel-name regex:kvq_attend --launch-skip 1 --launch-count 1 \\
+        python3 bench/gpu/profile.py --case t8x32k_k4v2_g128 [--splits 16]
+
+Fills the cache with random tokens (as harness.py's timings do), then
+attends `--repeat` times; the profiler picks the launches it wants.
+"""
+import argparse
+import json
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
+from kvq.cuda import Library  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--artifacts", default=".device/gpu")
+    ap.add_argument("--case", default="t8x32k_k4v2_g128")
+    ap.add_argument("--splits", type=int, default=0)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    with open(os.path.join(args.artifacts, "cases.json")) as f:
+        case = next(c for c in json.load(f) if c["name"] == args.case)
+    lib = Library(os.path.join(args.artifacts, "manifest.json"))
+    cfg = lib.config(case["config"])
+    dev = torch.device("cuda")
+    B, H, Hq, D, C = (cfg["batch"], cfg["kv_heads"], cfg["query_heads"],
+                      cfg["head_dim"], cfg["capacity"])
+    cache = lib.cache(case["config"])
+    g = torch.Generator(device=dev).manual_seed(0)
+    kv = torch.randn(2, B, H, 1, D, device=dev, dtype=cache.dtype, generator=g)
+    for _ in range(C):
+        cache.append(kv[0], kv[1])
+    q = torch.randn(B, Hq, D, device=dev, dtype=cache.dtype, generator=g)
+    out = torch.empty_like(q)
+    for _ in range(args.repeat):
+        if args.splits:
+            cache.attend(q, out=out, splits=args.splits)
+        else:
+            cache.attend(q, out=out)
+    torch.cuda.synchronize()
+
+
+if __name__ == "__main__":
+    main()
