@@ -135,6 +135,37 @@ func.func @prefill_then_step(%q: tensor<1x1x64xf32>, %k: tensor<1x1x4x64xf32>,
 
 // -----
 
+// One value scale group per token and <= 4 query heads per KV head: the
+// packed kernel runs its tiles on int8 tensor cores, 64 tokens a tile, at
+// most 168 registers (12 one-warp blocks per SM). The scores of 16 tokens
+// are two mma per 32 channels: u8 codes x the s8 hi/mid bytes and x the u8
+// lo byte of the folded queries (recomputed in an scf.if when a key group
+// starts); the value codes of 4 tokens are byte-transposed with prmt.
+// CHECK: attend = {block = 32 : i64, blocks_per_sm = 12 : i64, name = "kvq_attend_b2h2q8c512d128_f16_k4c128w128_v2t128w128_t1", tile = 64 : i64}
+!cache = !kvq.cache<2x2x512x128xf16,
+    keys = #kvq.scheme<bits = 4, group = 128, window = 128>,
+    values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>
+
+// CHECK-LABEL: gpu.func @kvq_attend_b2h2q8c512d128_f16_k4c128w128_v2t128w128_t1(
+// CHECK-SAME: known_block_size = array<i32: 32, 1, 1>
+// CHECK-SAME: nvvm.maxnreg = 168 : i32
+// CHECK: scf.for {{.*}} step %c64
+// CHECK: scf.if
+// CHECK: nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<u8>, multiplicandBPtxType = #nvvm.mma_type<s8>, shape = #nvvm.shape<m = 16, n = 8, k = 32>
+// CHECK-NEXT: llvm.extractvalue
+// CHECK: nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<u8>, multiplicandBPtxType = #nvvm.mma_type<u8>, shape = #nvvm.shape<m = 16, n = 8, k = 32>
+// CHECK: nvvm.prmt
+// CHECK: gpu.shuffle idx
+// CHECK: gpu.return
+func.func @mma_step(%q: tensor<2x8x128xf16>, %k: tensor<2x2x1x128xf16>,
+                    %v: tensor<2x2x1x128xf16>, %c: !cache) -> tensor<2x8x128xf16> {
+  kvq.append %k, %v into %c : tensor<2x2x1x128xf16>, tensor<2x2x1x128xf16> into !cache
+  %o = kvq.attend %q, %c : tensor<2x8x128xf16>, !cache -> tensor<2x8x128xf16>
+  return %o : tensor<2x8x128xf16>
+}
+
+// -----
+
 // A module with no attention gets no kernels, and says so.
 // CHECK-LABEL: func.func @no_attention
 // CHECK-NOT: gpu.module
