@@ -109,6 +109,44 @@ SmallVector<Value> mma(IRB &b, ArrayRef<Value> a, ArrayRef<Value> bb,
   return out;
 }
 
+/// D += A x B on f16 tensor cores (m16n8k16, f32 accumulation).
+SmallVector<Value> mmaF16(IRB &b, ArrayRef<Value> a, ArrayRef<Value> bb,
+                          ArrayRef<Value> c) {
+  Type f32 = b.getF32Type();
+  auto result = LLVM::LLVMStructType::getLiteral(b.getContext(),
+                                                 {f32, f32, f32, f32});
+  Value d = NVVM::MmaOp::create(
+      b, result, a, bb, c, ArrayRef<int64_t>{16, 8, 16}, std::nullopt,
+      std::nullopt,
+      std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::f16, NVVM::MMATypes::f16},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  SmallVector<Value> out;
+  for (int64_t i = 0; i < 4; ++i)
+    out.push_back(LLVM::ExtractValueOp::create(b, d, i));
+  return out;
+}
+
+VectorType half2Type(IRB &b) { return VectorType::get({2}, b.getF16Type()); }
+// (arith.bitcast keeps shapes; llvm.bitcast reinterprets i32 <-> 2 x f16.)
+Value asHalf2(IRB &b, Value i32) {
+  return LLVM::BitcastOp::create(b, half2Type(b), i32);
+}
+Value asI32(IRB &b, Value half2) {
+  return LLVM::BitcastOp::create(b, b.getI32Type(), half2);
+}
+/// (x, y) as an f16 pair.
+Value half2Of(IRB &b, Value x, Value y) {
+  auto toHalf = [&](Value v) -> Value {
+    return v.getType().isF16()
+               ? v
+               : arith::TruncFOp::create(b, b.getF16Type(), toF32(b, v))
+                     .getResult();
+  };
+  return vector::FromElementsOp::create(b, half2Type(b),
+                                        ValueRange{toHalf(x), toHalf(y)});
+}
+
 Value shuffleFrom(IRB &b, Value v, Value srcLane) {
   return gpu::ShuffleOp::create(b, v, srcLane, cI32(b, kWarp),
                                 gpu::ShuffleMode::IDX)
@@ -198,8 +236,11 @@ bool mlir::kvq::lowering::canUseMmaTiles(const DecodeKernelConfig &c) {
     return false;
   if (k.getGranularity() != Granularity::PerChannel || k.getGroup() % 32)
     return false;
-  if (v.getGranularity() != Granularity::PerToken || v.getGroup() < D ||
-      v.getRotation() != Rotation::None)
+  // Values: one scale group per token (int8 path), or groups holding whole
+  // eighths of a row (f16 path: a lane's channels share a group).
+  if (v.getGranularity() != Granularity::PerToken ||
+      v.getRotation() != Rotation::None ||
+      (v.getGroup() < D && v.getGroup() % (D / 8)))
     return false;
   // Registers: the tile's key words and value words.
   int64_t keyWords = 8 * (D / 4) * k.getBits() / 32;
@@ -240,6 +281,11 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   int64_t vWords = std::max<int64_t>(1, vChunkBits / 32);
   int64_t vTiles = D / 16; // value M tiles
   int64_t kGroup = K.scheme.getGroup();
+  // Values with several scale groups per token take f16 tensor cores,
+  // dequantized in registers; one group per token folds into the
+  // probabilities on int8 tensor cores.
+  bool halfValues = V.scheme.getGroup() < D;
+  int64_t nAcc = halfValues ? 4 * vTiles : vChunk;
   // The next tile's loads are issued before this tile's math when their
   // registers fit.
   MmaBudget budget = getMmaBudget(in.config);
@@ -356,30 +402,119 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     shift = toI32(b, arith::AndIOp::create(b, bit, idx(b, 31)));
   }
   Value q2 = mul(b, q, idx(b, 2));
+  // The f16 path's tokens: per 16, pairs (2 q, 2 q + 8) and (2 q + 1,
+  // 2 q + 9) (the key scores' rows g, g + 8 of lanes 2 q and 2 q + 1).
+  static constexpr int64_t kHalfPairs[4] = {0, 8, 1, 9};
+  Value vScaleCol = halfValues ? scaleColumn(b, V.scheme, mul(b, g, idx(b, vChunk)))
+                               : idx(b, 0);
   auto loadValueTile = [&](IRB &lb, Value t0) {
     SmallVector<Value> out;
+    SmallVector<Value> scaleTokens;
     for (int64_t j = 0; j < 2; ++j)
       for (int64_t set = 0; set < 2; ++set)
         for (int64_t i = 0; i < 4; ++i) {
-          Value t = add(lb, add(lb, t0, idx(lb, 32 * j + set + 8 * i)), q2);
-          out.append(
-              loadWords(lb, V.codes, {head, clampToken(lb, t), wordOff},
-                        vWords));
+          // int8: tokens 32 j + 2 q + set + 8 i; f16: 16 (2 j + set) + 2 q
+          // + {0, 8, 1, 9}[i].
+          int64_t off = halfValues ? 16 * (2 * j + set) + kHalfPairs[i]
+                                   : 32 * j + set + 8 * i;
+          Value t = clampToken(lb, add(lb, add(lb, t0, idx(lb, off)), q2));
+          out.append(loadWords(lb, V.codes, {head, t, wordOff}, vWords));
+          if (halfValues)
+            scaleTokens.push_back(t);
         }
-    for (Value table : {V.scales, V.zeros}) {
-      if (!table)
-        continue;
-      for (int64_t i = 0; i < 8; ++i) {
-        Value t = add(lb, add(lb, t0, idx(lb, 16 * (i / 2) + 8 * (i % 2))), g);
-        out.push_back(memref::LoadOp::create(
-            lb, table, ValueRange{head, clampToken(lb, t), idx(lb, 0)}));
+    if (!halfValues)
+      for (int64_t i = 0; i < 8; ++i)
+        scaleTokens.push_back(clampToken(
+            lb, add(lb, add(lb, t0, idx(lb, 16 * (i / 2) + 8 * (i % 2))), g)));
+    for (Value table : {V.scales, V.zeros})
+      if (table)
+        for (Value t : scaleTokens)
+          out.push_back(memref::LoadOp::create(
+              lb, table, ValueRange{head, t, vScaleCol}));
+    return out;
+  };
+  int64_t nScaleTokens = halfValues ? 16 : 8;
+
+  // f16 values: O^T += V^T P^T per 16 tokens (m16n8k16), the C fragments
+  // carried across tiles (rows: chunk channels 2 mt, 2 mt + 1; columns:
+  // query heads 2 q, 2 q + 1). p[2 m + r] is query head q's probability of
+  // token 16 m + 8 r + g.
+  auto halfValueTile = [&](IRB &lb, ArrayRef<Value> p, Value corr,
+                           ArrayRef<Value> words, ArrayRef<Value> scales,
+                           ArrayRef<Value> zeros, SmallVector<Value> &acc) {
+    Value q32x2 = arith::MulIOp::create(lb, q32, cI32(lb, 2));
+    Value corrA = shuffleFrom(lb, corr, q32x2);
+    Value corrB = shuffleFrom(lb, corr, arith::AddIOp::create(lb, q32x2,
+                                                               cI32(lb, 1)));
+    for (int64_t i = 0; i < 4 * vTiles; ++i)
+      acc[i] = mulF(lb, acc[i], i % 2 ? corrB : corrA);
+    // B: head g's p of tokens (2 q, 2 q + 8) from lane (2 q, g) and
+    // (2 q + 1, 2 q + 9) from lane (2 q + 1, g); heads >= R get 0.
+    Value src0 = arith::AddIOp::create(
+        lb, arith::MulIOp::create(lb, q32, cI32(lb, 8)), g32);
+    Value src1 = arith::AddIOp::create(lb, src0, cI32(lb, 4));
+    Value gValid = lt(lb, g, idx(lb, R));
+    Type f16 = lb.getF16Type();
+    Value magic = asHalf2(lb, u32(lb, 0x64006400u));
+    uint32_t mask16 = ((1u << vp.bits) - 1u) * 0x00010001u;
+    Value minusHalf = cF32(lb, -double(int64_t(1) << (vp.bits - 1)));
+    for (int64_t kk = 0; kk < 4; ++kk) {
+      Value pairs = asI32(lb, half2Of(lb, arith::TruncFOp::create(lb, f16, p[2 * kk]),
+                                      arith::TruncFOp::create(lb, f16, p[2 * kk + 1])));
+      Value b0 = sel(lb, gValid, shuffleFrom(lb, pairs, src0), zeroI);
+      Value b1 = sel(lb, gValid, shuffleFrom(lb, pairs, src1), zeroI);
+      SmallVector<Value> bb = {asHalf2(lb, b0), asHalf2(lb, b1)};
+      // A: channel e of this lane's chunk for the token pairs (0, 1) and
+      // (2, 3) of this 16: codes of two tokens interleaved per 16 bits
+      // (prmt), or-ed into 1024.0's mantissa (lop3), minus 1024, times the
+      // pair's scales plus zeros.
+      SmallVector<SmallVector<Value>> pairRegs;
+      for (int64_t pr = 0; pr < 2; ++pr) {
+        int64_t t0i = 4 * kk + 2 * pr, t1i = t0i + 1;
+        Value sc = half2Of(lb, scales[t0i], scales[t1i]);
+        Value zr = zeros.empty()
+                       ? arith::MulFOp::create(
+                             lb, sc,
+                             vector::BroadcastOp::create(
+                                 lb, half2Type(lb),
+                                 arith::TruncFOp::create(lb, f16, minusHalf)))
+                             .getResult()
+                       : half2Of(lb, zeros[t0i], zeros[t1i]);
+        SmallVector<Value> regs(vChunk);
+        for (int64_t u = 0; u < vWords; ++u) {
+          Value w0 = words[t0i * vWords + u], w1 = words[t1i * vWords + u];
+          if (shift) {
+            w0 = arith::ShRUIOp::create(lb, w0, shift);
+            w1 = arith::ShRUIOp::create(lb, w1, shift);
+          }
+          int64_t halves = vChunkBits >= 32 ? 2 : 1;
+          int64_t perHalf = 16 / vp.bits;
+          for (int64_t hs = 0; hs < halves; ++hs) {
+            Value x = prmt(lb, w0, w1, hs ? 0x7632 : 0x5410);
+            for (int64_t k = 0; k < perHalf; ++k) {
+              int64_t e = vp.perWord * u + perHalf * hs + k;
+              Value bits = arith::OrIOp::create(
+                  lb, andI(lb, shrU(lb, x, vp.bits * k), mask16),
+                  u32(lb, 0x64006400u));
+              Value code = arith::SubFOp::create(lb, asHalf2(lb, bits), magic);
+              regs[e] = fmaF(lb, code, sc, zr);
+            }
+          }
+        }
+        pairRegs.push_back(regs);
+      }
+      for (int64_t mt = 0; mt < vTiles; ++mt) {
+        SmallVector<Value> a = {pairRegs[0][2 * mt], pairRegs[0][2 * mt + 1],
+                                pairRegs[1][2 * mt], pairRegs[1][2 * mt + 1]};
+        SmallVector<Value> c(acc.begin() + 4 * mt, acc.begin() + 4 * mt + 4);
+        c = mmaF16(lb, a, bb, c);
+        std::copy(c.begin(), c.end(), acc.begin() + 4 * mt);
       }
     }
-    return out;
   };
 
   SmallVector<Value> inits = {negInf, zero, zero}; // m, l, value bias
-  inits.append(vChunk, zero);                      // outputs
+  inits.append(nAcc, zero);                        // outputs
   inits.append(nFold - 2, zeroI);
   inits.append({zero, zero});
   if (prefetch)
@@ -390,8 +525,8 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
       [&](OpBuilder &nested, Location loc, Value t0, ValueRange it) {
         IRB lb(loc, nested);
         Value m = it[0], l = it[1], zb = it[2];
-        SmallVector<Value> o(it.slice(3, vChunk));
-        SmallVector<Value> folded(it.slice(3 + vChunk, nFold));
+        SmallVector<Value> o(it.slice(3, nAcc));
+        SmallVector<Value> folded(it.slice(3 + nAcc, nFold));
         // This tile's loads and the next tile's key words (from a start
         // clamped to the last whole tile of the buffer), before anything
         // waits on them.
@@ -400,17 +535,19 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
           tNext = minU(lb, tNext, idx(lb, cap - kMmaTile));
         SmallVector<Value> keyWords, nextKeyWords;
         if (prefetch) {
-          keyWords.assign(it.begin() + 3 + vChunk + nFold, it.end());
+          keyWords.assign(it.begin() + 3 + nAcc + nFold, it.end());
           nextKeyWords = loadKeyTile(lb, tNext);
         } else {
           keyWords = loadKeyTile(lb, t0);
         }
         SmallVector<Value> valueTile = loadValueTile(lb, t0);
         ArrayRef<Value> valueWords(valueTile.data(), 16 * vWords);
-        ArrayRef<Value> valueScales(valueTile.data() + 16 * vWords, 8);
+        ArrayRef<Value> valueScales(valueTile.data() + 16 * vWords,
+                                    nScaleTokens);
         ArrayRef<Value> valueZeros;
         if (V.zeros)
-          valueZeros = ArrayRef<Value>(valueTile.data() + 16 * vWords + 8, 8);
+          valueZeros = ArrayRef<Value>(
+              valueTile.data() + 16 * vWords + nScaleTokens, nScaleTokens);
 
         // Folded queries of both 32-token halves (a key group starts at a
         // multiple of 32 tokens).
@@ -481,6 +618,21 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
         Value corr = exp2Approx(lb, arith::SubFOp::create(lb, m, mNew));
         SmallVector<Value> p(8);
         Value lNew = mulF(lb, l, corr);
+        if (halfValues) {
+          for (int64_t i = 0; i < 8; ++i) {
+            Value e = exp2Approx(lb, arith::SubFOp::create(lb, s[i], mNew));
+            p[i] = sel(lb, cHeadValid, e, zero);
+            lNew = addF(lb, lNew, p[i]);
+          }
+          halfValueTile(lb, p, corr, valueWords, valueScales, valueZeros, o);
+          SmallVector<Value> next = {mNew, lNew, zb};
+          next.append(o);
+          next.append(folded);
+          if (prefetch)
+            next.append(nextKeyWords);
+          scf::YieldOp::create(lb, next);
+          return;
+        }
         Value zNew = mulF(lb, zb, corr);
         Value smax = cF32(lb, 1e-30);
         SmallVector<Value> vScale(8), vZero(8);
@@ -597,16 +749,33 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
 
   ValueRange res = loop.getResults();
   Value m = res[0], l = res[1];
-  Value bias = reduceOver(b, res[2], false, 4, kWarp);
-  ifThen(b, cHeadValid, [&](IRB &ib) {
-    for (int64_t c = 0; c < vChunk; ++c) {
-      // Output rows of the value mma: chunk channel 2 mt is row g, 2 mt + 1
-      // row g + 8, i.e. channel c of this lane's chunk.
-      Value ch = add(ib, mul(ib, g, idx(ib, vChunk)), idx(ib, c));
-      memref::StoreOp::create(ib, addF(ib, res[3 + c], bias), in.sums,
-                              ValueRange{q, ch});
+  if (halfValues) {
+    // C rows: chunk channels 2 mt (g) and 2 mt + 1 (g + 8); columns: query
+    // heads 2 q, 2 q + 1.
+    for (int64_t col = 0; col < 2; ++col) {
+      Value hq = add(b, mul(b, q, idx(b, 2)), idx(b, col));
+      ifThen(b, lt(b, hq, idx(b, R)), [&](IRB &ib) {
+        for (int64_t mt = 0; mt < vTiles; ++mt)
+          for (int64_t r = 0; r < 2; ++r) {
+            Value ch = add(ib, mul(ib, g, idx(ib, vChunk)),
+                           idx(ib, 2 * mt + r));
+            memref::StoreOp::create(ib, res[3 + 4 * mt + 2 * r + col],
+                                    in.sums, ValueRange{hq, ch});
+          }
+      });
     }
-  });
+  } else {
+    Value bias = reduceOver(b, res[2], false, 4, kWarp);
+    ifThen(b, cHeadValid, [&](IRB &ib) {
+      for (int64_t c = 0; c < vChunk; ++c) {
+        // Output rows of the value mma: chunk channel 2 mt is row g, 2 mt + 1
+        // row g + 8, i.e. channel c of this lane's chunk.
+        Value ch = add(ib, mul(ib, g, idx(ib, vChunk)), idx(ib, c));
+        memref::StoreOp::create(ib, addF(ib, res[3 + c], bias), in.sums,
+                                ValueRange{q, ch});
+      }
+    });
+  }
   gpu::BarrierOp::create(b);
 
   MmaTileState st;
