@@ -11,8 +11,8 @@
 //          (the channel order inside the product is free, as long as the
 //          queries use the same). Per key group the queries are folded with
 //          the per-channel scales, q s, and turned into 22-bit fixed point
-//          (F = 4e6 / max |q s|) split into bytes: hi and mid (s8) in n
-//          tile 0, lo (u8) in n tile 1, so the s32 dot products are exact:
+//          (F = 4e6 / max |q s|) split into bytes: hi (s8) in n tile 0,
+//          lo and mid (u8) in n tile 1, so the s32 dot products are exact:
 //          S = (2^16 hi + 2^8 mid + lo) / F + sum q z.
 //  softmax lane (g, q) holds query head q at tokens g + 8 r + 16 m: max
 //          over g by xor shuffles, exp2 (queries carry scale * log2 e).
@@ -347,28 +347,28 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     amax = reduceOver(fb, amax, true, 1, 4);
     Value F = mulF(fb, cF32(fb, kFixedKeys), rcpApprox(fb, amax));
     Value invF = mulF(fb, amax, cF32(fb, 1.0 / kFixedKeys));
-    // x = 2^16 hi + 2^8 mid + lo with hi, mid in [-128, 127] (s8) and lo
-    // in [0, 255] (u8). Column g of n tile 0 holds head g / 2's hi (even g)
-    // or mid (odd g), column g of n tile 1 its lo (even g) or 0.
-    SmallVector<Value> bytes0(kChunk), bytes1(kChunk);
-    for (int64_t c = 0; c < kChunk; ++c) {
-      Value x = roundToI32(fb, mulF(fb, qs[c], F));
-      Value lo = arith::AndIOp::create(fb, x, cI32(fb, 255));
-      Value y = arith::ShRSIOp::create(fb, x, cI32(fb, 8));
-      Value hi = arith::ShRSIOp::create(
-          fb, arith::AddIOp::create(fb, y, cI32(fb, 128)), cI32(fb, 8));
-      Value mid = arith::SubIOp::create(
-          fb, y, arith::ShLIOp::create(fb, hi, cI32(fb, 8)));
-      bytes0[c] = sel(fb, odd, mid, hi);
-      bytes1[c] = sel(fb, odd, zeroI, lo);
-    }
+    // x = 2^16 hi + 2^8 mid + lo, read straight off x's bytes: hi = byte 2
+    // (s8: |x| < 2^22), mid = byte 1 and lo = byte 0 (u8). Column g of n
+    // tile 0 holds head g / 2's hi (even g) or 0 (odd g), column g of n
+    // tile 1 its lo (even g) or mid (odd g).
+    SmallVector<Value> x(kChunk);
+    for (int64_t c = 0; c < kChunk; ++c)
+      x[c] = roundToI32(fb, mulF(fb, qs[c], F));
+    Value lowSelector = sel(fb, odd, cI32(fb, 0x0051), cI32(fb, 0x0040));
+    auto gather = [&](int64_t r, Value selector) {
+      Value lo = NVVM::PermuteOp::create(
+          fb, fb.getI32Type(), x[kp.channel(r, 0)], x[kp.channel(r, 1)],
+          selector, NVVM::PermuteMode::DEFAULT);
+      Value hi = NVVM::PermuteOp::create(
+          fb, fb.getI32Type(), x[kp.channel(r, 2)], x[kp.channel(r, 3)],
+          selector, NVVM::PermuteMode::DEFAULT);
+      return prmt(fb, lo, hi, 0x5410);
+    };
     SmallVector<Value> out;
-    for (ArrayRef<Value> bytes : {ArrayRef<Value>(bytes0), ArrayRef<Value>(bytes1)})
-      for (int64_t r = 0; r < kRegs; ++r)
-        out.push_back(packLowBytes(fb, bytes[kp.channel(r, 0)],
-                                   bytes[kp.channel(r, 1)],
-                                   bytes[kp.channel(r, 2)],
-                                   bytes[kp.channel(r, 3)]));
+    for (int64_t r = 0; r < kRegs; ++r)
+      out.push_back(sel(fb, odd, zeroI, gather(r, cI32(fb, 0x0062))));
+    for (int64_t r = 0; r < kRegs; ++r)
+      out.push_back(gather(r, lowSelector));
     // The C lanes of head q take 1/F and the bias from lane 8 q (g = 2 q).
     Value src = arith::MulIOp::create(fb, q32, cI32(fb, 8));
     out.push_back(shuffleFrom(fb, invF, src));
@@ -600,12 +600,13 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
           for (int64_t r = 0; r < 2; ++r) {
             Value t = add(lb, add(lb, t0, idx(lb, 16 * mt + 8 * r)), g);
             Value ok = lt(lb, t, in.packedEnd);
-            // (2^16 hi + 2^8 mid + lo) / F + sum q z.
+            // (2^16 hi + 2^8 mid + lo) / F + sum q z; columns 2 q of both n
+            // tiles hold hi and lo, column 2 q + 1 of n tile 1 mid.
             Value invF = fb[2 * kRegs], bias = fb[2 * kRegs + 1];
             Value score = fmaF(
                 lb, arith::SIToFPOp::create(lb, f32, acc[2 * r]),
                 mulF(lb, invF, cF32(lb, 65536.0)),
-                fromHiLo(lb, acc[2 * r + 1], accLo[2 * r], invF, bias));
+                fromHiLo(lb, accLo[2 * r + 1], accLo[2 * r], invF, bias));
             s[2 * mt + r] = sel(lb, ok, score, negInf);
             valid[2 * mt + r] = ok;
             tileMax = maxF(lb, tileMax, s[2 * mt + r]);
