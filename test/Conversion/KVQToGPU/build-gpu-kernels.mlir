@@ -138,9 +138,9 @@ func.func @prefill_then_step(%q: tensor<1x1x64xf32>, %k: tensor<1x1x4x64xf32>,
 // One value scale group per token and <= 4 query heads per KV head: the
 // packed kernel runs its tiles on int8 tensor cores, 64 tokens a tile, at
 // most 168 registers (12 one-warp blocks per SM). The scores of 16 tokens
-// are two mma per 32 channels: u8 codes x the s8 hi/mid bytes and x the u8
-// lo byte of the folded queries (recomputed in an scf.if when a key group
-// starts); the value codes of 4 tokens are byte-transposed with prmt.
+// are two mma per 32 channels: u8 codes x the s8 hi byte and x the u8
+// mid/lo bytes of the folded queries (recomputed in an scf.if when a key
+// group starts); the value codes of 4 tokens are byte-transposed with prmt.
 // CHECK: attend = {block = 32 : i64, blocks_per_sm = 12 : i64, name = "kvq_attend_b2h2q8c512d128_f16_k4c128w128_v2t128w128_t1", tile = 64 : i64}
 !cache = !kvq.cache<2x2x512x128xf16,
     keys = #kvq.scheme<bits = 4, group = 128, window = 128>,
