@@ -1,29 +1,33 @@
 //===- MmaTiles.cpp - tensor-core tiles of the packed attention -----------===//
 //
 // One warp walks its split in tiles of 64 tokens; lane = 4 g + q (g the
-// mma "group", q the thread in group). Both products are int8 mma.sync
-// m16n8k32 with u8 codes and s8 operands, the n = 8 columns being
-// (query head, fixed-point byte) pairs of up to 4 query heads:
+// mma "group", q the thread in group). The n = 8 columns of every product
+// are (query head, part) pairs of up to 4 query heads.
 //
-//  keys    S^T = K Q^T: M = 16 tokens (rows g, g+8), K = 32 channels. Lane q
-//          owns a contiguous quarter of each key row, so its codes come in
-//          one load per row and become mma bytes with a shift and a mask
-//          (the channel order inside the product is free, as long as the
-//          queries use the same). Per key group the queries are folded with
-//          the per-channel scales, q s, and turned into 22-bit fixed point
-//          (F = 4e6 / max |q s|) split into bytes: hi (s8) in n tile 0,
-//          lo and mid (u8) in n tile 1, so the s32 dot products are exact:
+//  keys    S^T = K Q^T on int8 mma.sync m16n8k32, M = 16 tokens (rows g,
+//          g+8), K = 32 channels. Lane q owns a contiguous quarter of each
+//          key row, so its codes come in one load per row and become u8 mma
+//          bytes with a shift and a mask (the channel order inside the
+//          product is free, as long as the queries use the same). Per key
+//          group the queries are folded with the per-channel scales, q s,
+//          and turned into 22-bit fixed point (F = 4e6 / max |q s|) whose
+//          bytes are the B operands: hi (s8) in n tile 0, lo and mid (u8)
+//          in n tile 1, so the s32 dot products are exact:
 //          S = (2^16 hi + 2^8 mid + lo) / F + sum q z.
 //  softmax lane (g, q) holds query head q at tokens g + 8 r + 16 m: max
 //          over g by xor shuffles, exp2 (queries carry scale * log2 e).
-//  values  O^T = V^T P^T: M = 16 channels, K = 32 tokens. The per-token
-//          value scales are folded into the probabilities, p s, also as
-//          hi/lo fixed point (scale 32000 / the tile's max s); the zeros
-//          into a per-lane bias. Probabilities move from the softmax layout
-//          to the mma's B layout with 4 shuffles per 32 tokens; each lane's
-//          value codes (a contiguous eighth of the row, 4 tokens at a time)
-//          are byte-transposed with prmt so that each register holds one
-//          channel of 4 tokens.
+//  values  O^T = V^T P^T, M = 16 channels; lane g owns a contiguous eighth
+//          of each value row.
+//          One scale group per token: int8 m16n8k32 (K = 32 tokens). The
+//          per-token scales are folded into the probabilities, p s, as
+//          hi/lo s8 fixed point (F = 32000 / the tile's max s); the zeros
+//          into a per-lane bias weighted like the codes. Probabilities move
+//          from the softmax layout to the B layout with 4 shuffles per 32
+//          tokens; a lane's value words of 4 tokens are byte-transposed
+//          with prmt so that each register holds one channel of 4 tokens.
+//          Several groups per token (a lane's eighth in one group): f16
+//          m16n8k16 (K = 16 tokens) on codes dequantized in registers
+//          (halfValueTile), f32 accumulation in the C fragments.
 //
 //===----------------------------------------------------------------------===//
 #include "MmaTiles.h"

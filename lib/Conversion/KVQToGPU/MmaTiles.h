@@ -1,8 +1,10 @@
 //===- MmaTiles.h - tensor-core tiles of the packed attention ----*- C++ -*-===//
 //
-// The packed attention kernel's main loop on int8 tensor cores (mma.sync
-// m16n8k32, u8 codes x s8 fixed-point queries/probabilities, s32
-// accumulation) for the configurations canUseMmaTiles accepts; the others
+// The packed attention kernel's main loop on tensor cores for the
+// configurations canUseMmaTiles accepts: int8 mma.sync m16n8k32 (u8 codes x
+// fixed-point folded queries, s32 accumulation) for the scores; for the
+// values int8 again (x fixed-point p s) when a token has one value scale
+// group, else f16 m16n8k16 on codes dequantized in registers. The others
 // keep the CUDA-core loop of PackedAttend.cpp. docs/gpu.md describes it.
 //
 //===----------------------------------------------------------------------===//
@@ -20,8 +22,8 @@ constexpr int64_t kMmaTile = 64;
 
 /// Whether the packed kernel of `config` runs its tiles on tensor cores:
 /// 2/4/8-bit per-channel keys (group a multiple of 32), 2/4/8-bit per-token
-/// values with one scale group per token, head_dim 64/128/256, at most 4
-/// query heads per KV head.
+/// values whose scale groups hold whole eighths of a row, head_dim
+/// 64/128/256, at most 4 query heads per KV head.
 bool canUseMmaTiles(const DecodeKernelConfig &config);
 
 /// What the tensor-core loop keeps in registers and the launch bounds that
