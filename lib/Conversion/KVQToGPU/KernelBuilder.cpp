@@ -62,6 +62,33 @@ gpu::GPUFuncOp createKernel(OpBuilder &builder, gpu::GPUModuleOp module,
   return func;
 }
 
+Value cU32(IRB &b, uint32_t v) { return cI32(b, int64_t(int32_t(v))); }
+
+Value select(IRB &b, Value cond, Value x, Value y) {
+  return arith::SelectOp::create(b, cond, x, y);
+}
+
+Value minU(IRB &b, Value x, Value y) { return arith::MinUIOp::create(b, x, y); }
+
+SmallVector<Value> loadVector(IRB &b, Value memref, ValueRange indices,
+                              int64_t count, int64_t alignBytes) {
+  SmallVector<Value> out;
+  if (count == 1) {
+    out.push_back(memref::LoadOp::create(b, memref, indices));
+    return out;
+  }
+  Type elt = cast<MemRefType>(memref.getType()).getElementType();
+  if (!alignBytes)
+    alignBytes =
+        std::min<int64_t>(16, count * elt.getIntOrFloatBitWidth() / 8);
+  Value vec = vector::LoadOp::create(b, VectorType::get({count}, elt), memref,
+                                     indices, /*nontemporal=*/false,
+                                     llvm::MaybeAlign(alignBytes));
+  for (int64_t i = 0; i < count; ++i)
+    out.push_back(vector::ExtractOp::create(b, vec, ArrayRef<int64_t>{i}));
+  return out;
+}
+
 Value threadId(IRB &b) {
   return gpu::ThreadIdOp::create(b, gpu::Dimension::x);
 }

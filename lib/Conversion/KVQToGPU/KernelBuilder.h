@@ -31,6 +31,16 @@ gpu::GPUFuncOp createKernel(OpBuilder &builder, gpu::GPUModuleOp module,
                             StringRef name, TypeRange params,
                             TypeRange shared, int64_t blockSize);
 
+/// An i32 constant from its unsigned bit pattern.
+Value cU32(IRB &b, uint32_t v);
+Value select(IRB &b, Value cond, Value x, Value y);
+Value minU(IRB &b, Value x, Value y);
+/// `count` consecutive elements of `memref` at `indices` (last index
+/// varying) as one vector load of alignment `alignBytes` (0: their size up
+/// to 16 bytes), or a scalar load when count is 1.
+SmallVector<Value> loadVector(IRB &b, Value memref, ValueRange indices,
+                              int64_t count, int64_t alignBytes = 0);
+
 Value threadId(IRB &b);
 Value blockId(IRB &b, gpu::Dimension d);
 Value lt(IRB &b, Value x, Value y);

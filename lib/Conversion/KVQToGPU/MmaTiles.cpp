@@ -55,27 +55,22 @@ namespace {
 constexpr double kFixed = 32000.0;
 constexpr double kFixedKeys = 4.0e6;
 
-Value u32(IRB &b, uint32_t v) { return cI32(b, int64_t(int32_t(v))); }
 Value shrU(IRB &b, Value x, int64_t s) {
   return s ? arith::ShRUIOp::create(b, x, cI32(b, s)).getResult() : x;
 }
 Value andI(IRB &b, Value x, uint32_t m) {
-  return m == 0xFFFFFFFFu ? x : arith::AndIOp::create(b, x, u32(b, m)).getResult();
-}
-Value sel(IRB &b, Value c, Value x, Value y) {
-  return arith::SelectOp::create(b, c, x, y);
+  return m == 0xFFFFFFFFu ? x : arith::AndIOp::create(b, x, cU32(b, m)).getResult();
 }
 Value maxF(IRB &b, Value x, Value y) {
   return arith::MaximumFOp::create(b, x, y);
 }
-Value minU(IRB &b, Value x, Value y) { return arith::MinUIOp::create(b, x, y); }
 Value idx(IRB &b, int64_t v) { return cIndex(b, v); }
 Value toI32(IRB &b, Value index) {
   return arith::IndexCastOp::create(b, b.getI32Type(), index);
 }
 
 Value prmt(IRB &b, Value lo, Value hi, uint32_t selector) {
-  return NVVM::PermuteOp::create(b, b.getI32Type(), lo, hi, u32(b, selector),
+  return NVVM::PermuteOp::create(b, b.getI32Type(), lo, hi, cU32(b, selector),
                                  NVVM::PermuteMode::DEFAULT);
 }
 
@@ -170,7 +165,7 @@ Value reduceOver(IRB &b, Value v, bool isMax, int32_t low, int32_t high) {
 Value roundToI32(IRB &b, Value x) {
   Value y = addF(b, x, cF32(b, 12582912.0));
   Value bits = arith::BitcastOp::create(b, b.getI32Type(), y);
-  return arith::SubIOp::create(b, bits, u32(b, 0x4B400000u));
+  return arith::SubIOp::create(b, bits, cU32(b, 0x4B400000u));
 }
 
 /// (256 hi + lo) / F as f32 from an s32 accumulator pair.
@@ -185,26 +180,6 @@ Value fromHiLo(IRB &b, Value hi, Value lo, Value invF, Value addend) {
 uint32_t byteMask(int64_t bits) {
   uint32_t m = (1u << bits) - 1u;
   return bits == 8 ? 0xFFFFFFFFu : m * 0x01010101u;
-}
-
-/// Loads `count` consecutive elements of `memref` at `indices` (vector
-/// loads, aligned to their size up to 16 bytes).
-SmallVector<Value> loadWords(IRB &b, Value memref, ValueRange indices,
-                             int64_t count) {
-  SmallVector<Value> out;
-  if (count == 1) {
-    out.push_back(memref::LoadOp::create(b, memref, indices));
-    return out;
-  }
-  Type elt = cast<MemRefType>(memref.getType()).getElementType();
-  int64_t align =
-      std::min<int64_t>(16, count * elt.getIntOrFloatBitWidth() / 8);
-  Value vec = vector::LoadOp::create(
-      b, VectorType::get({count}, elt), memref, indices,
-      /*nontemporal=*/false, llvm::MaybeAlign(align));
-  for (int64_t i = 0; i < count; ++i)
-    out.push_back(vector::ExtractOp::create(b, vec, ArrayRef<int64_t>{i}));
-  return out;
 }
 
 /// How a packed tensor's codes map to mma bytes: a register made from word
@@ -325,10 +300,10 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     SmallVector<Value> qs(kChunk);
     Value bias = zero, amax = cF32(fb, 1e-30);
     SmallVector<Value> scales =
-        loadWords(fb, K.scales, {head, row, chunk0}, kChunk);
+        loadVector(fb, K.scales, {head, row, chunk0}, kChunk);
     SmallVector<Value> zeros;
     if (K.zeros)
-      zeros = loadWords(fb, K.zeros, {head, row, chunk0}, kChunk);
+      zeros = loadVector(fb, K.zeros, {head, row, chunk0}, kChunk);
     for (int64_t c0 = 0; c0 < kChunk; c0 += 4) {
       Value col = add(fb, chunk0, idx(fb, c0));
       Value qvec = vector::LoadOp::create(fb, VectorType::get({4}, f32),
@@ -340,7 +315,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
         Value z = K.zeros ? toF32(fb, zeros[c0 + i])
                           : mulF(fb, s, cF32(fb, -double(int64_t(1)
                                                          << (kp.bits - 1))));
-        x = sel(fb, bHeadValid, x, zero);
+        x = select(fb, bHeadValid, x, zero);
         Value xs = mulF(fb, x, s);
         qs[c0 + i] = xs;
         bias = fmaF(fb, x, z, bias);
@@ -358,7 +333,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     SmallVector<Value> x(kChunk);
     for (int64_t c = 0; c < kChunk; ++c)
       x[c] = roundToI32(fb, mulF(fb, qs[c], F));
-    Value lowSelector = sel(fb, odd, cI32(fb, 0x0051), cI32(fb, 0x0040));
+    Value lowSelector = select(fb, odd, cI32(fb, 0x0051), cI32(fb, 0x0040));
     auto gather = [&](int64_t r, Value selector) {
       Value lo = NVVM::PermuteOp::create(
           fb, fb.getI32Type(), x[kp.channel(r, 0)], x[kp.channel(r, 1)],
@@ -370,7 +345,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     };
     SmallVector<Value> out;
     for (int64_t r = 0; r < kRegs; ++r)
-      out.push_back(sel(fb, odd, zeroI, gather(r, cI32(fb, 0x0062))));
+      out.push_back(select(fb, odd, zeroI, gather(r, cI32(fb, 0x0062))));
     for (int64_t r = 0; r < kRegs; ++r)
       out.push_back(gather(r, lowSelector));
     // The C lanes of head q take 1/F and the bias from lane 8 q (g = 2 q).
@@ -388,7 +363,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
       for (int64_t r = 0; r < 2; ++r) {
         Value t = add(lb, add(lb, t0, idx(lb, 16 * mt + 8 * r)), g);
         t = clampToken(lb, t);
-        words.append(loadWords(lb, K.codes, {head, t, mul(lb, q, idx(lb, kWords))},
+        words.append(loadVector(lb, K.codes, {head, t, mul(lb, q, idx(lb, kWords))},
                                kWords));
       }
     return words;
@@ -422,7 +397,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
           int64_t off = halfValues ? 16 * (2 * j + set) + kHalfPairs[i]
                                    : 32 * j + set + 8 * i;
           Value t = clampToken(lb, add(lb, add(lb, t0, idx(lb, off)), q2));
-          out.append(loadWords(lb, V.codes, {head, t, wordOff}, vWords));
+          out.append(loadVector(lb, V.codes, {head, t, wordOff}, vWords));
           if (halfValues)
             scaleTokens.push_back(t);
         }
@@ -459,14 +434,14 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     Value src1 = arith::AddIOp::create(lb, src0, cI32(lb, 4));
     Value gValid = lt(lb, g, idx(lb, R));
     Type f16 = lb.getF16Type();
-    Value magic = asHalf2(lb, u32(lb, 0x64006400u));
+    Value magic = asHalf2(lb, cU32(lb, 0x64006400u));
     uint32_t mask16 = ((1u << vp.bits) - 1u) * 0x00010001u;
     Value minusHalf = cF32(lb, -double(int64_t(1) << (vp.bits - 1)));
     for (int64_t kk = 0; kk < 4; ++kk) {
       Value pairs = asI32(lb, half2Of(lb, arith::TruncFOp::create(lb, f16, p[2 * kk]),
                                       arith::TruncFOp::create(lb, f16, p[2 * kk + 1])));
-      Value b0 = sel(lb, gValid, shuffleFrom(lb, pairs, src0), zeroI);
-      Value b1 = sel(lb, gValid, shuffleFrom(lb, pairs, src1), zeroI);
+      Value b0 = select(lb, gValid, shuffleFrom(lb, pairs, src0), zeroI);
+      Value b1 = select(lb, gValid, shuffleFrom(lb, pairs, src1), zeroI);
       SmallVector<Value> bb = {asHalf2(lb, b0), asHalf2(lb, b1)};
       // A: channel e of this lane's chunk for the token pairs (0, 1) and
       // (2, 3) of this 16: codes of two tokens interleaved per 16 bits
@@ -499,7 +474,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
               int64_t e = vp.perWord * u + perHalf * hs + k;
               Value bits = arith::OrIOp::create(
                   lb, andI(lb, shrU(lb, x, vp.bits * k), mask16),
-                  u32(lb, 0x64006400u));
+                  cU32(lb, 0x64006400u));
               Value code = arith::SubFOp::create(lb, asHalf2(lb, bits), magic);
               regs[e] = fmaF(lb, code, sc, zr);
             }
@@ -611,7 +586,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
                 lb, arith::SIToFPOp::create(lb, f32, acc[2 * r]),
                 mulF(lb, invF, cF32(lb, 65536.0)),
                 fromHiLo(lb, accLo[2 * r + 1], accLo[2 * r], invF, bias));
-            s[2 * mt + r] = sel(lb, ok, score, negInf);
+            s[2 * mt + r] = select(lb, ok, score, negInf);
             valid[2 * mt + r] = ok;
             tileMax = maxF(lb, tileMax, s[2 * mt + r]);
           }
@@ -626,7 +601,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
         if (halfValues) {
           for (int64_t i = 0; i < 8; ++i) {
             Value e = exp2Approx(lb, arith::SubFOp::create(lb, s[i], mNew));
-            p[i] = sel(lb, cHeadValid, e, zero);
+            p[i] = select(lb, cHeadValid, e, zero);
             lNew = addF(lb, lNew, p[i]);
           }
           halfValueTile(lb, p, corr, valueWords, valueScales, valueZeros, o);
@@ -643,14 +618,14 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
         SmallVector<Value> vScale(8), vZero(8);
         for (int64_t i = 0; i < 8; ++i) {
           Value e = exp2Approx(lb, arith::SubFOp::create(lb, s[i], mNew));
-          p[i] = sel(lb, cHeadValid, e, zero);
+          p[i] = select(lb, cHeadValid, e, zero);
           lNew = addF(lb, lNew, p[i]);
           Value sc = toF32(lb, valueScales[i]);
           Value z = V.zeros ? toF32(lb, valueZeros[i])
                             : mulF(lb, sc, cF32(lb, -double(int64_t(1)
                                                           << (vp.bits - 1))));
-          sc = sel(lb, valid[i], sc, zero);
-          z = sel(lb, valid[i], z, zero);
+          sc = select(lb, valid[i], sc, zero);
+          z = select(lb, valid[i], z, zero);
           vScale[i] = sc;
           vZero[i] = z;
           smax = maxF(lb, smax, absF(lb, sc));
@@ -671,11 +646,11 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
             // its zero, weighted by p.
             Value nonzero = arith::CmpFOp::create(
                 lb, arith::CmpFPredicate::ONE, vScale[i], zero);
-            Value safeScale = sel(lb, nonzero, vScale[i], cF32(lb, 1.0));
+            Value safeScale = select(lb, nonzero, vScale[i], cF32(lb, 1.0));
             Value weight = mulF(
                 lb, arith::SIToFPOp::create(lb, f32, x),
                 mulF(lb, invFv, mulF(lb, vZero[i], rcpApprox(lb, safeScale))));
-            zNew = addF(lb, zNew, sel(lb, nonzero, weight,
+            zNew = addF(lb, zNew, select(lb, nonzero, weight,
                                       mulF(lb, p[i], vZero[i])));
             hi[i] = arith::ShRSIOp::create(
                 lb, arith::AddIOp::create(lb, x, cI32(lb, 128)), cI32(lb, 8));
@@ -696,7 +671,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
             lb, arith::MulIOp::create(lb, q32, cI32(lb, 8)), gHalf32);
         Value src1 = arith::AddIOp::create(lb, src0, cI32(lb, 4));
         auto pick = [&](int64_t j, Value src) {
-          return sel(lb, odd, shuffleFrom(lb, loW[j], src),
+          return select(lb, odd, shuffleFrom(lb, loW[j], src),
                      shuffleFrom(lb, hiW[j], src));
         };
 
@@ -787,7 +762,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   for (int64_t r = 0; r < R; ++r) {
     st.m.push_back(shuffleFrom(b, m, cI32(b, r)));
     Value mine = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, q, idx(b, r));
-    st.l.push_back(sel(b, mine, l, zero));
+    st.l.push_back(select(b, mine, l, zero));
   }
   return st;
 }

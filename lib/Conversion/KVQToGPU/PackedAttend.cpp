@@ -66,8 +66,6 @@ TeamPlan planTeam(SchemeAttr s, int64_t dim, int64_t queriesPerHead) {
   return p;
 }
 
-Value cI32u(IRB &b, uint32_t v) { return cI32(b, int64_t(int32_t(v))); }
-
 /// The float 1 + code / 2^bits of the code at position `pos` of `word`.
 Value codeAsFloat(IRB &b, Value word, int64_t pos, int64_t bits) {
   int64_t shift = (23 - bits) - bits * pos;
@@ -77,28 +75,9 @@ Value codeAsFloat(IRB &b, Value word, int64_t pos, int64_t bits) {
   else if (shift < 0)
     v = arith::ShRUIOp::create(b, v, cI32(b, -shift));
   uint32_t mask = ((1u << bits) - 1u) << (23 - bits);
-  v = arith::AndIOp::create(b, v, cI32u(b, mask));
-  v = arith::OrIOp::create(b, v, cI32u(b, 0x3F800000u));
+  v = arith::AndIOp::create(b, v, cU32(b, mask));
+  v = arith::OrIOp::create(b, v, cU32(b, 0x3F800000u));
   return arith::BitcastOp::create(b, b.getF32Type(), v);
-}
-
-/// Loads `count` consecutive elements of `memref` at `indices` (last index
-/// varying) as one vector when the alignment allows, else one by one.
-SmallVector<Value> loadRow(IRB &b, Value memref, ValueRange indices,
-                           int64_t count, int64_t alignBytes) {
-  auto type = cast<MemRefType>(memref.getType());
-  Type elt = type.getElementType();
-  SmallVector<Value> out;
-  if (count == 1) {
-    out.push_back(memref::LoadOp::create(b, memref, indices));
-    return out;
-  }
-  Value vec = vector::LoadOp::create(b, VectorType::get({count}, elt), memref,
-                                     indices, /*nontemporal=*/false,
-                                     llvm::MaybeAlign(alignBytes));
-  for (int64_t i = 0; i < count; ++i)
-    out.push_back(vector::ExtractOp::create(b, vec, ArrayRef<int64_t>{i}));
-  return out;
 }
 
 /// Largest power of two <= 16 dividing `bytes`.
@@ -122,10 +101,6 @@ std::pair<Value, Value> foldedScale(IRB &b, SchemeAttr scheme, Value s,
   return {a, arith::SubFOp::create(b, z0, a)};
 }
 
-Value select(IRB &b, Value c, Value x, Value y) {
-  return arith::SelectOp::create(b, c, x, y);
-}
-Value minU(IRB &b, Value x, Value y) { return arith::MinUIOp::create(b, x, y); }
 Value maxU(IRB &b, Value x, Value y) { return arith::MaxUIOp::create(b, x, y); }
 Value divU(IRB &b, Value x, int64_t y) {
   return arith::DivUIOp::create(b, x, cIndex(b, y));
@@ -161,7 +136,7 @@ SoftmaxStep softmaxStep(IRB &b, ValueRange scores, ValueRange m, ValueRange l,
 SmallVector<Value> loadProbabilities(IRB &b, Value pShared, Value slot,
                                      int64_t R) {
   if (R > 1 && (R & (R - 1)) == 0)
-    return loadRow(b, pShared, ValueRange{slot, cIndex(b, 0)}, R,
+    return loadVector(b, pShared, ValueRange{slot, cIndex(b, 0)}, R,
                    alignmentOf(R * 4));
   SmallVector<Value> out;
   for (int64_t r = 0; r < R; ++r)
@@ -285,11 +260,11 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   auto foldQueries = [&](IRB &fb, Value row) {
     SmallVector<Value> out;
     int64_t align = alignmentOf(kp.codes * kScaleBytes);
-    SmallVector<Value> s = loadRow(fb, v.keys.scales, {head, row, kChannel0},
+    SmallVector<Value> s = loadVector(fb, v.keys.scales, {head, row, kChannel0},
                                    kp.codes, align);
     SmallVector<Value> z;
     if (v.keys.zeros)
-      z = loadRow(fb, v.keys.zeros, {head, row, kChannel0}, kp.codes, align);
+      z = loadVector(fb, v.keys.zeros, {head, row, kChannel0}, kp.codes, align);
     SmallVector<Value> a(kp.codes), cst(kp.codes);
     for (int64_t k = 0; k < kp.codes; ++k) {
       auto [ak, ck] = foldedScale(fb, ks, toF32(fb, s[k]),
@@ -322,7 +297,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
     for (int64_t i = 0; i < kp.passes(); ++i) {
       Value t = add(ib, add(ib, t0, cIndex(ib, i * kp.tokensPerPass())), kTeam);
       t = minU(ib, t, cIndex(ib, capacity - 1));
-      words.append(loadRow(ib, v.keys.codes, {head, t, kWord0}, kp.words,
+      words.append(loadVector(ib, v.keys.codes, {head, t, kWord0}, kp.words,
                            alignmentOf(kp.words * 4)));
     }
     return words;
@@ -425,7 +400,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
         SmallVector<Value> vValid, vScale, vZero;
         for (int64_t i = 0; i < vp.passes(); ++i) {
           auto [t, valid] = tokenOf(lb, i, vp.tokensPerPass(), vTeam);
-          vWords.push_back(loadRow(lb, v.values.codes, {head, t, vWord0},
+          vWords.push_back(loadVector(lb, v.values.codes, {head, t, vWord0},
                                    vp.words, alignmentOf(vp.words * 4)));
           vValid.push_back(valid);
           vScale.push_back(loadF32(lb, v.values.scales, {head, t, vScaleCol}));
@@ -521,11 +496,11 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
     int64_t perLoad = 16 / (type.getElementType().getIntOrFloatBitWidth() / 8);
     SmallVector<Value> dots(R, zero);
     for (int64_t d0 = 0; d0 < D; d0 += perLoad) {
-      SmallVector<Value> x = loadRow(ib, v.keys.window,
+      SmallVector<Value> x = loadVector(ib, v.keys.window,
                                      {head, slot, cIndex(ib, d0)}, perLoad, 16);
       for (int64_t r = 0; r < R; ++r)
         for (int64_t i0 = 0; i0 < perLoad; i0 += 4) {
-          SmallVector<Value> q = loadRow(
+          SmallVector<Value> q = loadVector(
               ib, qS, {cIndex(ib, r), cIndex(ib, d0 + i0)}, 4, 16);
           for (int64_t i = 0; i < 4; ++i)
             dots[r] = fmaF(ib, q[i], toF32(ib, x[i0 + i]),
