@@ -49,7 +49,9 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
       CPU reference's arithmetic, so GPU and CPU storage are bit-identical;
     - `kvq_attend_<config>`: split-K flash-decoding attention over the packed
       cache, one block per (split, sequence x KV head) serving all query
-      heads of the group;
+      heads of the group; for packed per-channel keys and per-token values
+      with at most 4 query heads per KV head its tiles run on tensor cores
+      (`nvvm.mma.sync`: int8 for the scores, int8 or f16 for the values);
     - `kvq_combine_<config>`: merges the splits.
 
     Kernels take bare pointers to global memory (static shapes) and carry
@@ -62,8 +64,9 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
   let options = [
     Option<"maxSplits", "max-splits", "int64_t", /*default=*/"0",
            "Largest split-K count the workspace is sized for (0: "
-           "min(256, ceil(capacity / tile)); tile: 32 tokens for the "
-           "packed attention kernel, 128 for the generic one)">,
+           "min(256, ceil(capacity / tile)); tile: 64 tokens for the "
+           "packed attention kernel on tensor cores, 32 on CUDA cores, 128 "
+           "for the generic one)">,
     Option<"kernelsOnly", "kernels-only", "bool", /*default=*/"false",
            "Drop everything but the generated gpu.module">
   ];

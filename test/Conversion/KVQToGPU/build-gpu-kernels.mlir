@@ -7,22 +7,24 @@
 // NOMATH: gpu.module @kvq_kernels
 // NOMATH-NOT: math.
 
-// K4 per-channel / V2 per-token, head_dim 64, 8 query heads over 2 KV heads.
-// The IR below is the kernels' structure; docs/gpu.md explains it.
+// K4 per-channel / V2 per-token, head_dim 64, 16 query heads over 2 KV heads:
+// 8 per KV head, more than the tensor-core tiles serve (next splits), so
+// the packed kernel's CUDA-core loop. The IR below is the kernels'
+// structure; docs/gpu.md explains it.
 !cache = !kvq.cache<1x2x256x64xf16,
     keys = #kvq.scheme<bits = 4, group = 32, window = 32>,
     values = #kvq.scheme<bits = 2, group = 32, granularity = per_token, window = 32>>
 
 // The module records what was built, for kvq-gpu-aot's manifest.
 // CHECK: module attributes {gpu.container_module, kvq.kernels = [{
-// CHECK-SAME: append = {block = 64 : i64, name = "kvq_append_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1"}
+// CHECK-SAME: append = {block = 64 : i64, name = "kvq_append_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1"}
 // The packed attention kernel: one-warp blocks, tiles of 32 tokens, a wave
 // of 8 blocks per SM; so max_splits = ceil(256 / 32) = 8 and the workspace
-// 8 splits x 1 x 8 heads x (64 + 2) x 4 bytes = 16896.
-// CHECK-SAME: attend = {block = 32 : i64, blocks_per_sm = 8 : i64, name = "kvq_attend_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1", tile = 32 : i64}
+// 8 splits x 1 x 16 heads x (64 + 2) x 4 bytes = 33792.
+// CHECK-SAME: attend = {block = 32 : i64, blocks_per_sm = 8 : i64, name = "kvq_attend_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1", tile = 32 : i64}
 // CHECK-SAME: cache_bytes = 57664 : i64
 // CHECK-SAME: max_splits = 8 : i64
-// CHECK-SAME: workspace_bytes = 16896 : i64
+// CHECK-SAME: workspace_bytes = 33792 : i64
 
 // The host function is untouched.
 // CHECK-LABEL: func.func @step
@@ -32,7 +34,7 @@
 
 // Append: a block per (sequence, KV head), a thread per channel; shared
 // buffers for the token row, codes to pack, and per-token group scales.
-// CHECK-LABEL: gpu.func @kvq_append_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1(
+// CHECK-LABEL: gpu.func @kvq_append_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1(
 // CHECK-SAME: %{{.*}}: memref<57664xi8>, %{{.*}}: memref<1x2x1x64xf16>, %{{.*}}: memref<1x2x1x64xf16>, %{{.*}}: i64)
 // CHECK-SAME: workgroup(%{{.*}} : memref<64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64xi32, #gpu.address_space<workgroup>>
 // CHECK-SAME: kernel attributes {known_block_size = array<i32: 64, 1, 1>}
@@ -50,31 +52,32 @@
 // CHECK: gpu.return
 
 // Attention, packed kernel (PackedAttend.cpp): grid (splits, sequence x KV
-// head), one warp; shared memory holds the group's 4 queries, the tile's
-// scores/probabilities [32 tokens][4 heads] and the tiles' sums.
-// CHECK-LABEL: gpu.func @kvq_attend_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1(
-// CHECK-SAME: memref<1x8x64xf16>, %{{.*}}: memref<1xi32>, %{{.*}}: i32, %{{.*}}: memref<8x1x8x66xf32>)
-// CHECK-SAME: workgroup(%{{.*}} : memref<4x64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x4xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4x64xf32, #gpu.address_space<workgroup>>)
+// head), one warp; shared memory holds the group's 8 queries, the tile's
+// scores/probabilities [32 tokens][8 heads] and the tiles' sums.
+// CHECK-LABEL: gpu.func @kvq_attend_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1(
+// CHECK-SAME: memref<1x16x64xf16>, %{{.*}}: memref<1xi32>, %{{.*}}: i32, %{{.*}}: memref<8x1x16x66xf32>)
+// CHECK-SAME: workgroup(%{{.*}} : memref<8x64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x8xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<8x64xf32, #gpu.address_space<workgroup>>)
 // CHECK-SAME: kernel attributes {known_block_size = array<i32: 32, 1, 1>}
 // Typed views of the one cache buffer (docs/storage-format.md).
 // CHECK: memref.view %{{.*}}[%{{.*}}][] : memref<57664xi8, #gpu.address_space<global>> to memref<2x256x8xi32, #gpu.address_space<global>>
 // CHECK: gpu.grid_dim x
 // CHECK: gpu.block_id y
-// The first tile's key words: a team of 4 lanes per token, 16 channels
-// (two words) per lane, one 8-byte load per token.
-// CHECK: vector.load %{{.*}} {alignment = 8 : i64} : memref<2x256x8xi32, #gpu.address_space<global>>, vector<2xi32>
+// The first tile's key words: a team of 8 lanes per token, 8 channels (one
+// word) per lane (16, two words, when R <= 4).
+// CHECK: memref.load %{{.*}} : memref<2x256x8xi32, #gpu.address_space<global>>
 // The tile loop carries the softmax state, the value accumulators and the
 // folded queries; at a key group's first tile the per-channel scales and
-// zeros are folded into the queries (16 x 4 products and 4 biases).
+// zeros are folded into the queries (8 x 8 products and 8 biases).
 // CHECK: scf.for {{.*}} iter_args
 // CHECK: scf.if %{{.*}} -> (f32, f32
-// CHECK: vector.load %{{.*}} : memref<2x8x64xf16, #gpu.address_space<global>>, vector<16xf16>
+// CHECK: vector.load %{{.*}} : memref<2x8x64xf16, #gpu.address_space<global>>, vector<8xf16>
 // CHECK: arith.mulf {{.*}} fastmath<contract>
 // Code to float: the code or-ed into 1.0's mantissa, no conversion op.
 // CHECK: arith.constant 1065353216 : i32
 // CHECK: arith.ori
 // CHECK: arith.bitcast %{{.*}} : i32 to f32
 // The team's partial dots summed by xor shuffles within the team.
+// CHECK: gpu.shuffle  xor %{{.*}}, %c4_i32{{.*}}, %c32_i32{{.*}} : f32
 // CHECK: gpu.shuffle  xor %{{.*}}, %c2_i32{{.*}}, %c32_i32{{.*}} : f32
 // CHECK: gpu.shuffle  xor %{{.*}}, %c1_i32{{.*}}, %c32_i32{{.*}} : f32
 // CHECK: gpu.barrier
@@ -85,24 +88,24 @@
 // CHECK: gpu.barrier
 // After the tiles, the value teams' sums go to shared memory; window
 // tokens follow element by element; then this split's partial state.
-// CHECK: memref.store %{{.*}} : memref<4x64xf32, #gpu.address_space<workgroup>>
+// CHECK: memref.store %{{.*}} : memref<8x64xf32, #gpu.address_space<workgroup>>
 // CHECK: scf.for
-// CHECK: memref.store %{{.*}} : memref<8x1x8x66xf32, #gpu.address_space<global>>
+// CHECK: memref.store %{{.*}} : memref<8x1x16x66xf32, #gpu.address_space<global>>
 // CHECK: gpu.return
 
 // Combine: a block per (sequence, query head), a thread per channel.
-// CHECK-LABEL: gpu.func @kvq_combine_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1(
-// CHECK-SAME: memref<8x1x8x66xf32>, %{{.*}}: memref<1x8x64xf16>, %{{.*}}: i32)
+// CHECK-LABEL: gpu.func @kvq_combine_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1(
+// CHECK-SAME: memref<8x1x16x66xf32>, %{{.*}}: memref<1x16x64xf16>, %{{.*}}: i32)
 // CHECK-SAME: known_block_size = array<i32: 64, 1, 1>
 // One online pass over the splits, 8 per iteration.
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c8
 // CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 // CHECK: arith.divf
-func.func @step(%q: tensor<1x8x64xf16>, %k: tensor<1x2x1x64xf16>,
-                %v: tensor<1x2x1x64xf16>, %c: !cache) -> tensor<1x8x64xf16> {
+func.func @step(%q: tensor<1x16x64xf16>, %k: tensor<1x2x1x64xf16>,
+                %v: tensor<1x2x1x64xf16>, %c: !cache) -> tensor<1x16x64xf16> {
   kvq.append %k, %v into %c : tensor<1x2x1x64xf16>, tensor<1x2x1x64xf16> into !cache
-  %o = kvq.attend %q, %c : tensor<1x8x64xf16>, !cache -> tensor<1x8x64xf16>
-  return %o : tensor<1x8x64xf16>
+  %o = kvq.attend %q, %c : tensor<1x16x64xf16>, !cache -> tensor<1x16x64xf16>
+  return %o : tensor<1x16x64xf16>
 }
 
 // -----
