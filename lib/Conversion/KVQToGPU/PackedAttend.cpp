@@ -567,26 +567,47 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
             acc[r * perLane + k] = mulF(lb, acc[r * perLane + k], st.corr[r]);
         }
         // Tokens 8 at a time, unrolled (absent ones have p = 0 and read
-        // token t0), so that each group's loads are in flight together.
+        // token t0), so that each group's loads are in flight together. A
+        // group whose values are all in the window (the usual case: the
+        // window's own tokens) reads only the window.
         constexpr int64_t kTailUnroll = 8;
+        auto accumulate = [&](IRB &jb, Value j0, ValueRange a,
+                              bool windowOnly) {
+          SmallVector<Value> out(a);
+          for (int64_t u = 0; u < kTailUnroll; ++u) {
+            Value j = add(jb, j0, cIndex(jb, u));
+            Value tok = add(jb, t0, j);
+            tok = select(jb, lt(jb, tok, end), tok, t0);
+            SmallVector<Value> p = loadProbabilities(jb, pS, j, R);
+            for (int64_t k = 0; k < perLane; ++k) {
+              Value d = add(jb, lane, cIndex(jb, k * kWarp));
+              Value val =
+                  windowOnly
+                      ? loadF32(jb, v.values.window,
+                                {head, remU(jb, tok, vSlots), d})
+                      : tailValue(jb, tok, d);
+              for (int64_t r = 0; r < R; ++r)
+                out[r * perLane + k] =
+                    fmaF(jb, p[r], val, out[r * perLane + k]);
+            }
+          }
+          return out;
+        };
         acc = forRangeCarry(
             lb, cIndex(lb, 0), cIndex(lb, kWarp), acc,
             [&](IRB &jb, Value j0, ValueRange a) {
-              SmallVector<Value> out(a);
-              for (int64_t u = 0; u < kTailUnroll; ++u) {
-                Value j = add(jb, j0, cIndex(jb, u));
-                Value tok = add(jb, t0, j);
-                tok = select(jb, lt(jb, tok, end), tok, t0);
-                SmallVector<Value> p = loadProbabilities(jb, pS, j, R);
-                for (int64_t k = 0; k < perLane; ++k) {
-                  Value d = add(jb, lane, cIndex(jb, k * kWarp));
-                  Value val = tailValue(jb, tok, d);
-                  for (int64_t r = 0; r < R; ++r)
-                    out[r * perLane + k] =
-                        fmaF(jb, p[r], val, out[r * perLane + k]);
-                }
+              Value inWindow = arith::CmpIOp::create(
+                  jb, arith::CmpIPredicate::uge, add(jb, t0, j0),
+                  valueQuantized);
+              auto ifOp = scf::IfOp::create(jb, ValueRange(a).getTypes(),
+                                            inWindow, true);
+              for (bool windowOnly : {true, false}) {
+                Region &region = windowOnly ? ifOp.getThenRegion()
+                                            : ifOp.getElseRegion();
+                IRB ib = IRB::atBlockBegin(jb.getLoc(), &region.front());
+                scf::YieldOp::create(ib, accumulate(ib, j0, a, windowOnly));
               }
-              return out;
+              return SmallVector<Value>(ifOp.getResults());
             },
             kTailUnroll);
         gpu::BarrierOp::create(lb);
