@@ -566,15 +566,18 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
           for (int64_t k = 0; k < perLane; ++k)
             acc[r * perLane + k] = mulF(lb, acc[r * perLane + k], st.corr[r]);
         }
-        // Tokens 8 at a time, unrolled (absent ones have p = 0 and read
-        // token t0), so that each group's loads are in flight together. A
+        // Tokens 16 at a time, unrolled (absent ones have p = 0 and read
+        // token t0), so that each group's loads are in flight together: a
         // group whose values are all in the window (the usual case: the
-        // window's own tokens) reads only the window.
-        constexpr int64_t kTailUnroll = 8;
+        // window's own tokens) reads one element per token and channel;
+        // the others also read the packed word, scale and zero, 8 tokens at
+        // a time.
+        constexpr int64_t kWindowUnroll = 16, kMixedUnroll = 8;
         auto accumulate = [&](IRB &jb, Value j0, ValueRange a,
                               bool windowOnly) {
           SmallVector<Value> out(a);
-          for (int64_t u = 0; u < kTailUnroll; ++u) {
+          int64_t unroll = windowOnly ? kWindowUnroll : kMixedUnroll;
+          for (int64_t u = 0; u < unroll; ++u) {
             Value j = add(jb, j0, cIndex(jb, u));
             Value tok = add(jb, t0, j);
             tok = select(jb, lt(jb, tok, end), tok, t0);
@@ -601,15 +604,25 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
                   valueQuantized);
               auto ifOp = scf::IfOp::create(jb, ValueRange(a).getTypes(),
                                             inWindow, true);
-              for (bool windowOnly : {true, false}) {
-                Region &region = windowOnly ? ifOp.getThenRegion()
-                                            : ifOp.getElseRegion();
-                IRB ib = IRB::atBlockBegin(jb.getLoc(), &region.front());
-                scf::YieldOp::create(ib, accumulate(ib, j0, a, windowOnly));
+              {
+                IRB ib = IRB::atBlockBegin(jb.getLoc(),
+                                           &ifOp.getThenRegion().front());
+                scf::YieldOp::create(ib, accumulate(ib, j0, a, true));
+              }
+              {
+                IRB ib = IRB::atBlockBegin(jb.getLoc(),
+                                           &ifOp.getElseRegion().front());
+                scf::YieldOp::create(
+                    ib, forRangeCarry(
+                            ib, j0, add(ib, j0, cIndex(ib, kWindowUnroll)), a,
+                            [&](IRB &kb, Value j1, ValueRange o) {
+                              return accumulate(kb, j1, o, false);
+                            },
+                            kMixedUnroll));
               }
               return SmallVector<Value>(ifOp.getResults());
             },
-            kTailUnroll);
+            kWindowUnroll);
         gpu::BarrierOp::create(lb);
         SmallVector<Value> next(st.m);
         next.append(st.l);
