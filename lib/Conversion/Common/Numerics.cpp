@@ -61,6 +61,22 @@ void lowering::ifThen(IRB &b, Value cond,
   });
 }
 
+SmallVector<Value>
+lowering::ifElse(IRB &b, Value cond, TypeRange types,
+                 function_ref<SmallVector<Value>(IRB &)> then,
+                 function_ref<SmallVector<Value>(IRB &)> otherwise) {
+  auto op = scf::IfOp::create(b, types, cond, /*withElseRegion=*/true);
+  {
+    IRB ib = IRB::atBlockBegin(b.getLoc(), &op.getThenRegion().front());
+    scf::YieldOp::create(ib, then(ib));
+  }
+  {
+    IRB ib = IRB::atBlockBegin(b.getLoc(), &op.getElseRegion().front());
+    scf::YieldOp::create(ib, otherwise(ib));
+  }
+  return SmallVector<Value>(op.getResults());
+}
+
 Value lowering::toF32(IRB &b, Value v) {
   if (v.getType().isF32())
     return v;

@@ -35,6 +35,11 @@ forRangeCarry(IRB &b, Value lb, Value ub, ValueRange inits,
               int64_t step = 1);
 /// Emits `if (cond) then()`.
 void ifThen(IRB &b, Value cond, function_ref<void(IRB &)> then);
+/// Emits `if (cond) then() else otherwise()`, both yielding values of
+/// `types`; returns the results.
+SmallVector<Value> ifElse(IRB &b, Value cond, TypeRange types,
+                          function_ref<SmallVector<Value>(IRB &)> then,
+                          function_ref<SmallVector<Value>(IRB &)> otherwise);
 
 /// Converts a float of any width to f32 and back.
 Value toF32(IRB &b, Value v);

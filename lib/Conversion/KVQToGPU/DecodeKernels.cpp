@@ -91,17 +91,7 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   Value scaleV = cF32(b, c.scale > 0 ? c.scale : 1.0f / std::sqrt(float(D)));
 
   // Queries of the group, pre-scaled, in shared memory; softmax state.
-  scf::ForOp::create(
-      b, tid, cIndex(b, R * D), cIndex(b, T), ValueRange{},
-      [&](OpBuilder &nested, Location loc, Value e, ValueRange) {
-        IRB ib(loc, nested);
-        Value r = arith::DivUIOp::create(ib, e, cIndex(ib, D));
-        Value d = arith::RemUIOp::create(ib, e, cIndex(ib, D));
-        Value hq = add(ib, mul(ib, g, cIndex(ib, R)), r);
-        Value q = loadF32(ib, queries, {seq, hq, d});
-        memref::StoreOp::create(ib, mulF(ib, q, scaleV), qs, ValueRange{r, d});
-        scf::YieldOp::create(ib);
-      });
+  stageQueries(b, queries, qs, seq, g, R, D, scaleV, tid, T);
   ifThen(b, lt(b, tid, cIndex(b, R)), [&](IRB &ib) {
     memref::StoreOp::create(ib, cF32(ib, -INFINITY), mState, tid);
     memref::StoreOp::create(ib, cF32(ib, 0.0), lState, tid);
@@ -122,20 +112,10 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
         // Phase 1: scores of token t0 + tid for every query head.
         Value t = add(lb, t0, tid);
         Value valid = lt(lb, t, end);
-        auto scoreIf = scf::IfOp::create(
-            lb, SmallVector<Type>(R, lb.getF32Type()), valid, true);
-        {
-          IRB ib = IRB::atBlockBegin(loc, &scoreIf.getThenRegion().front());
-          scf::YieldOp::create(ib, keyDots(ib, v.keys, head, t, keyQuantized,
-                                           qs, R, D, kSlots));
-        }
-        {
-          IRB ib = IRB::atBlockBegin(loc, &scoreIf.getElseRegion().front());
-          scf::YieldOp::create(
-              ib, SmallVector<Value>(R, cF32(ib, -INFINITY)));
-        }
+        SmallVector<Value> dots = keyDotsIfValid(
+            lb, valid, v.keys, head, t, keyQuantized, qs, R, D, kSlots);
         for (int64_t r = 0; r < R; ++r)
-          memref::StoreOp::create(lb, scoreIf.getResult(r), scores,
+          memref::StoreOp::create(lb, dots[r], scores,
                                   ValueRange{cIndex(lb, r), tid});
         gpu::BarrierOp::create(lb);
 
@@ -204,32 +184,27 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
           SmallVector<Value> mine;
           for (int64_t r = 0; r < R; ++r)
             mine.push_back(next[r * perThread + k]);
-          auto ownIf = scf::IfOp::create(
-              lb, SmallVector<Type>(R, lb.getF32Type()), owns, true);
-          {
-            IRB ib = IRB::atBlockBegin(loc, &ownIf.getThenRegion().front());
-            SmallVector<Value> updated = forRangeCarry(
-                ib, cIndex(ib, 0), count, mine,
-                [&](IRB &jb, Value j, ValueRange a) {
-                  Value tok = add(jb, t0, j);
-                  Value val = valueElement(jb, v.values, head, tok, safeD,
-                                           valueQuantized, vSlots);
-                  SmallVector<Value> out;
-                  for (int64_t r = 0; r < R; ++r) {
-                    Value p = memref::LoadOp::create(
-                        jb, scores, ValueRange{cIndex(jb, r), j});
-                    out.push_back(addF(jb, a[r], mulF(jb, p, val)));
-                  }
-                  return out;
-                });
-            scf::YieldOp::create(ib, updated);
-          }
-          {
-            IRB ib = IRB::atBlockBegin(loc, &ownIf.getElseRegion().front());
-            scf::YieldOp::create(ib, mine);
-          }
+          SmallVector<Value> updated = ifElse(
+              lb, owns, SmallVector<Type>(R, lb.getF32Type()),
+              [&](IRB &ib) {
+                return forRangeCarry(
+                    ib, cIndex(ib, 0), count, mine,
+                    [&](IRB &jb, Value j, ValueRange a) {
+                      Value tok = add(jb, t0, j);
+                      Value val = valueElement(jb, v.values, head, tok, safeD,
+                                               valueQuantized, vSlots);
+                      SmallVector<Value> out;
+                      for (int64_t r = 0; r < R; ++r) {
+                        Value p = memref::LoadOp::create(
+                            jb, scores, ValueRange{cIndex(jb, r), j});
+                        out.push_back(addF(jb, a[r], mulF(jb, p, val)));
+                      }
+                      return out;
+                    });
+              },
+              [&](IRB &) { return mine; });
           for (int64_t r = 0; r < R; ++r)
-            next[r * perThread + k] = ownIf.getResult(r);
+            next[r * perThread + k] = updated[r];
         }
         gpu::BarrierOp::create(lb); // scores are rewritten by the next tile
         scf::YieldOp::create(lb, next);

@@ -136,26 +136,38 @@ SplitTokens splitTokens(IRB &b, const CacheViews &v, Value lengths,
   s.length = loadLength(b, v);
   Value use = arith::CmpIOp::create(b, arith::CmpIPredicate::ne, useLengths,
                                     cI32(b, 0));
-  auto nIf = scf::IfOp::create(b, TypeRange{b.getIndexType()}, use, true);
-  {
-    IRB ib = IRB::atBlockBegin(b.getLoc(), &nIf.getThenRegion().front());
-    Value given = memref::LoadOp::create(ib, lengths, seq);
-    given = arith::MaxSIOp::create(ib, given, cI32(ib, 0));
-    given = arith::IndexCastOp::create(ib, ib.getIndexType(), given);
-    scf::YieldOp::create(
-        ib, ValueRange{arith::MinUIOp::create(ib, given, s.length)});
-  }
-  {
-    IRB ib = IRB::atBlockBegin(b.getLoc(), &nIf.getElseRegion().front());
-    scf::YieldOp::create(ib, ValueRange{s.length});
-  }
-  s.n = nIf.getResult(0);
+  s.n = ifElse(
+      b, use, TypeRange{b.getIndexType()},
+      [&](IRB &ib) -> SmallVector<Value> {
+        Value given = memref::LoadOp::create(ib, lengths, seq);
+        given = arith::MaxSIOp::create(ib, given, cI32(ib, 0));
+        given = arith::IndexCastOp::create(ib, ib.getIndexType(), given);
+        return {arith::MinUIOp::create(ib, given, s.length)};
+      },
+      [&](IRB &) -> SmallVector<Value> { return {s.length}; })[0];
   Value tiles = arith::CeilDivUIOp::create(b, s.n, cIndex(b, tile));
   Value tilesPerSplit = arith::CeilDivUIOp::create(b, tiles, splits);
   Value span = mul(b, tilesPerSplit, cIndex(b, tile));
   s.start = mul(b, split, span);
   s.end = arith::MinUIOp::create(b, s.n, add(b, s.start, span));
   return s;
+}
+
+void stageQueries(IRB &b, Value queries, Value shared, Value seq,
+                  Value kvHead, int64_t groupSize, int64_t dim, Value scale,
+                  Value tid, int64_t threads) {
+  scf::ForOp::create(
+      b, tid, cIndex(b, groupSize * dim), cIndex(b, threads), ValueRange{},
+      [&](OpBuilder &nested, Location loc, Value e, ValueRange) {
+        IRB ib(loc, nested);
+        Value r = arith::DivUIOp::create(ib, e, cIndex(ib, dim));
+        Value d = arith::RemUIOp::create(ib, e, cIndex(ib, dim));
+        Value hq = add(ib, mul(ib, kvHead, cIndex(ib, groupSize)), r);
+        Value q = loadF32(ib, queries, {seq, hq, d});
+        memref::StoreOp::create(ib, mulF(ib, q, scale), shared,
+                                ValueRange{r, d});
+        scf::YieldOp::create(ib);
+      });
 }
 
 Value exp2Approx(IRB &b, Value x) {
@@ -266,10 +278,7 @@ SmallVector<Value> keyDots(IRB &b, const TensorViews &k, Value head, Value t,
   if (!k.scheme.isQuantized())
     return fromRow(b, k.data, {head, t});
 
-  auto ifOp = scf::IfOp::create(b, f32s, lt(b, t, quantized),
-                                /*withElseRegion=*/true);
-  {
-    IRB ib = IRB::atBlockBegin(b.getLoc(), &ifOp.getThenRegion().front());
+  auto packed = [&](IRB &ib) {
     SchemeAttr scheme = k.scheme;
     int64_t perWord = scheme.getCodesPerWord();
     int64_t words = k.layout.wordsPerToken;
@@ -306,14 +315,26 @@ SmallVector<Value> keyDots(IRB &b, const TensorViews &k, Value head, Value t,
             }
           return cur;
         });
-    scf::YieldOp::create(ib, dots);
-  }
-  {
-    IRB ib = IRB::atBlockBegin(b.getLoc(), &ifOp.getElseRegion().front());
+    return dots;
+  };
+  return ifElse(b, lt(b, t, quantized), f32s, packed, [&](IRB &ib) {
     Value slot = arith::RemUIOp::create(ib, t, cIndex(ib, slots));
-    scf::YieldOp::create(ib, fromRow(ib, k.window, {head, slot}));
-  }
-  return SmallVector<Value>(ifOp.getResults());
+    return fromRow(ib, k.window, {head, slot});
+  });
+}
+
+SmallVector<Value> keyDotsIfValid(IRB &b, Value valid, const TensorViews &k,
+                                  Value head, Value t, Value quantized,
+                                  Value qs, int64_t groupSize, int64_t dim,
+                                  int64_t slots) {
+  return ifElse(
+      b, valid, SmallVector<Type>(groupSize, b.getF32Type()),
+      [&](IRB &ib) {
+        return keyDots(ib, k, head, t, quantized, qs, groupSize, dim, slots);
+      },
+      [&](IRB &ib) {
+        return SmallVector<Value>(groupSize, cF32(ib, -INFINITY));
+      });
 }
 
 /// Value element `d` of token `t`.
@@ -321,21 +342,19 @@ Value valueElement(IRB &b, const TensorViews &v, Value head, Value t, Value d,
                    Value quantized, int64_t slots) {
   if (!v.scheme.isQuantized())
     return loadF32(b, v.data, {head, t, d});
-  auto ifOp = scf::IfOp::create(b, TypeRange{b.getF32Type()},
-                                lt(b, t, quantized), /*withElseRegion=*/true);
-  {
-    IRB ib = IRB::atBlockBegin(b.getLoc(), &ifOp.getThenRegion().front());
-    int64_t perWord = v.scheme.getCodesPerWord();
-    Value w = arith::DivUIOp::create(ib, d, cIndex(ib, perWord));
-    Value word = memref::LoadOp::create(ib, v.codes, ValueRange{head, t, w});
-    scf::YieldOp::create(ib, dequantElement(ib, v, head, t, d, word));
-  }
-  {
-    IRB ib = IRB::atBlockBegin(b.getLoc(), &ifOp.getElseRegion().front());
-    Value slot = arith::RemUIOp::create(ib, t, cIndex(ib, slots));
-    scf::YieldOp::create(ib, loadF32(ib, v.window, {head, slot, d}));
-  }
-  return ifOp.getResult(0);
+  return ifElse(
+      b, lt(b, t, quantized), TypeRange{b.getF32Type()},
+      [&](IRB &ib) -> SmallVector<Value> {
+        int64_t perWord = v.scheme.getCodesPerWord();
+        Value w = arith::DivUIOp::create(ib, d, cIndex(ib, perWord));
+        Value word =
+            memref::LoadOp::create(ib, v.codes, ValueRange{head, t, w});
+        return {dequantElement(ib, v, head, t, d, word)};
+      },
+      [&](IRB &ib) -> SmallVector<Value> {
+        Value slot = arith::RemUIOp::create(ib, t, cIndex(ib, slots));
+        return {loadF32(ib, v.window, {head, slot, d})};
+      })[0];
 }
 
 } // namespace mlir::kvq::lowering

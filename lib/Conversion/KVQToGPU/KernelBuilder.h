@@ -73,6 +73,14 @@ SplitTokens splitTokens(IRB &b, const CacheViews &v, Value lengths,
                         Value useLengths, Value seq, Value split, Value splits,
                         int64_t tile);
 
+/// Copies the `groupSize` queries of KV head `kvHead` of sequence `seq`
+/// (rows kvHead * groupSize + r of queries[seq], [Hq][dim]) into `shared`
+/// ([groupSize][dim] f32) times `scale`, element i by thread i mod
+/// `threads` (`tid`). The caller synchronizes.
+void stageQueries(IRB &b, Value queries, Value shared, Value seq,
+                  Value kvHead, int64_t groupSize, int64_t dim, Value scale,
+                  Value tid, int64_t threads);
+
 /// 2^x with the hardware approximation (ex2.approx.ftz: ~2 ulp, 2^-inf = 0).
 Value exp2Approx(IRB &b, Value x);
 /// 1/x with the hardware approximation (rcp.approx.ftz: ~1 ulp).
@@ -95,6 +103,11 @@ Value dequantElement(IRB &b, const TensorViews &v, Value head, Value t,
 SmallVector<Value> keyDots(IRB &b, const TensorViews &k, Value head, Value t,
                            Value quantized, Value qs, int64_t groupSize,
                            int64_t dim, int64_t slots);
+/// keyDots of a token that may be absent: -inf scores unless `valid`.
+SmallVector<Value> keyDotsIfValid(IRB &b, Value valid, const TensorViews &k,
+                                  Value head, Value t, Value quantized,
+                                  Value qs, int64_t groupSize, int64_t dim,
+                                  int64_t slots);
 /// Value element `d` of token `t`, wherever the token is held.
 Value valueElement(IRB &b, const TensorViews &v, Value head, Value t, Value d,
                    Value quantized, int64_t slots);

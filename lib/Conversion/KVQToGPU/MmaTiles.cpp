@@ -64,7 +64,6 @@ Value andI(IRB &b, Value x, uint32_t m) {
 Value maxF(IRB &b, Value x, Value y) {
   return arith::MaximumFOp::create(b, x, y);
 }
-Value idx(IRB &b, int64_t v) { return cIndex(b, v); }
 Value toI32(IRB &b, Value index) {
   return arith::IndexCastOp::create(b, b.getI32Type(), index);
 }
@@ -74,10 +73,19 @@ Value prmt(IRB &b, Value lo, Value hi, uint32_t selector) {
                                  NVVM::PermuteMode::DEFAULT);
 }
 
+/// One byte of each of v0..v3 packed into one word (v0's lowest): byte k
+/// of each when `selector` is 0x0040 + 0x0011 k (a run-time value allows a
+/// per-lane byte).
+Value gatherBytes(IRB &b, ArrayRef<Value> v, Value selector) {
+  auto pair = [&](Value lo, Value hi) -> Value {
+    return NVVM::PermuteOp::create(b, b.getI32Type(), lo, hi, selector,
+                                   NVVM::PermuteMode::DEFAULT);
+  };
+  return prmt(b, pair(v[0], v[1]), pair(v[2], v[3]), 0x5410);
+}
 /// Byte 0 of each of v0..v3 packed into one word (v0 lowest).
-Value packLowBytes(IRB &b, Value v0, Value v1, Value v2, Value v3) {
-  Value x = prmt(b, v0, v1, 0x0040), y = prmt(b, v2, v3, 0x0040);
-  return prmt(b, x, y, 0x5410);
+Value packLowBytes(IRB &b, ArrayRef<Value> v) {
+  return gatherBytes(b, v, cU32(b, 0x0040));
 }
 
 /// out[c] = byte c of w0..w3 (w0's lowest): a 4x4 byte transpose.
@@ -88,18 +96,20 @@ SmallVector<Value> transposeBytes(IRB &b, ArrayRef<Value> w) {
           prmt(b, hi01, hi23, 0x5410), prmt(b, hi01, hi23, 0x7632)};
 }
 
-/// D += A x B on int8 tensor cores (m16n8k32, u8 x s8 or u8, s32).
-SmallVector<Value> mma(IRB &b, ArrayRef<Value> a, ArrayRef<Value> bb,
-                       ArrayRef<Value> c, bool unsignedB = false) {
-  Type i32 = b.getI32Type();
+/// D += A x B on tensor cores (mma.sync, row x col): the four values of
+/// this lane's D fragment, of the accumulator type of `c`.
+SmallVector<Value> mmaSync(IRB &b, ArrayRef<Value> a, ArrayRef<Value> bb,
+                           ArrayRef<Value> c, ArrayRef<int64_t> shape,
+                           NVVM::MMATypes typeA, NVVM::MMATypes typeB) {
+  Type acc = c.front().getType();
   auto result = LLVM::LLVMStructType::getLiteral(b.getContext(),
-                                                 {i32, i32, i32, i32});
+                                                 {acc, acc, acc, acc});
+  std::optional<NVVM::MMAIntOverflow> overflow;
+  if (acc.isInteger(32))
+    overflow = NVVM::MMAIntOverflow::wrapped;
   Value d = NVVM::MmaOp::create(
-      b, result, a, bb, c, ArrayRef<int64_t>{16, 8, 32}, std::nullopt,
-      NVVM::MMAIntOverflow::wrapped,
-      std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::u8,
-                                    unsignedB ? NVVM::MMATypes::u8
-                                              : NVVM::MMATypes::s8},
+      b, result, a, bb, c, shape, std::nullopt, overflow,
+      std::array<NVVM::MMATypes, 2>{typeA, typeB},
       std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
                                      NVVM::MMALayout::col});
   SmallVector<Value> out;
@@ -108,22 +118,18 @@ SmallVector<Value> mma(IRB &b, ArrayRef<Value> a, ArrayRef<Value> bb,
   return out;
 }
 
+/// D += A x B on int8 tensor cores (m16n8k32, u8 x s8 or u8, s32).
+SmallVector<Value> mma(IRB &b, ArrayRef<Value> a, ArrayRef<Value> bb,
+                       ArrayRef<Value> c, bool unsignedB = false) {
+  return mmaSync(b, a, bb, c, {16, 8, 32}, NVVM::MMATypes::u8,
+                 unsignedB ? NVVM::MMATypes::u8 : NVVM::MMATypes::s8);
+}
+
 /// D += A x B on f16 tensor cores (m16n8k16, f32 accumulation).
 SmallVector<Value> mmaF16(IRB &b, ArrayRef<Value> a, ArrayRef<Value> bb,
                           ArrayRef<Value> c) {
-  Type f32 = b.getF32Type();
-  auto result = LLVM::LLVMStructType::getLiteral(b.getContext(),
-                                                 {f32, f32, f32, f32});
-  Value d = NVVM::MmaOp::create(
-      b, result, a, bb, c, ArrayRef<int64_t>{16, 8, 16}, std::nullopt,
-      std::nullopt,
-      std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::f16, NVVM::MMATypes::f16},
-      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                     NVVM::MMALayout::col});
-  SmallVector<Value> out;
-  for (int64_t i = 0; i < 4; ++i)
-    out.push_back(LLVM::ExtractValueOp::create(b, d, i));
-  return out;
+  return mmaSync(b, a, bb, c, {16, 8, 16}, NVVM::MMATypes::f16,
+                 NVVM::MMATypes::f16);
 }
 
 VectorType half2Type(IRB &b) { return VectorType::get({2}, b.getF16Type()); }
@@ -271,20 +277,20 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   bool prefetch = budget.prefetchKeys;
 
   Value lane = in.lane, head = in.head;
-  Value g = arith::ShRUIOp::create(b, lane, idx(b, 2));
-  Value q = arith::AndIOp::create(b, lane, idx(b, 3));
+  Value g = arith::ShRUIOp::create(b, lane, cIndex(b, 2));
+  Value q = arith::AndIOp::create(b, lane, cIndex(b, 3));
   Value g32 = toI32(b, g), q32 = toI32(b, q);
   Value odd = arith::CmpIOp::create(b, arith::CmpIPredicate::ne,
-                                    arith::AndIOp::create(b, g, idx(b, 1)),
-                                    idx(b, 0));
-  Value bHead = arith::ShRUIOp::create(b, g, idx(b, 1)); // B column's head
-  Value bHeadValid = lt(b, bHead, idx(b, R));
-  Value cHeadValid = lt(b, q, idx(b, R)); // C column pair's head
+                                    arith::AndIOp::create(b, g, cIndex(b, 1)),
+                                    cIndex(b, 0));
+  Value bHead = arith::ShRUIOp::create(b, g, cIndex(b, 1)); // B column's head
+  Value bHeadValid = lt(b, bHead, cIndex(b, R));
+  Value cHeadValid = lt(b, q, cIndex(b, R)); // C column pair's head
   Value zero = cF32(b, 0.0), negInf = cF32(b, -INFINITY);
   Value zeroI = cI32(b, 0);
   // Token indices need clamping into the buffer only when the capacity is
   // not a whole number of tiles (the next tile's start is clamped instead).
-  Value lastToken = idx(b, cap - 1);
+  Value lastToken = cIndex(b, cap - 1);
   auto clampToken = [&](IRB &cb, Value t) {
     return cap % kMmaTile ? minU(cb, t, lastToken) : t;
   };
@@ -293,10 +299,10 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   //===--- Queries folded with one key group's scales ---------------------===//
   // B registers (kRegs), and for this lane's C head: 1/F and sum q z.
   auto fold = [&](IRB &fb, Value token) {
-    Value row = minU(fb, arith::DivUIOp::create(fb, token, idx(fb, kGroup)),
-                     idx(fb, scaleRows - 1));
-    Value chunk0 = mul(fb, q, idx(fb, kChunk));
-    Value qRow = minU(fb, bHead, idx(fb, R - 1));
+    Value row = minU(fb, arith::DivUIOp::create(fb, token, cIndex(fb, kGroup)),
+                     cIndex(fb, scaleRows - 1));
+    Value chunk0 = mul(fb, q, cIndex(fb, kChunk));
+    Value qRow = minU(fb, bHead, cIndex(fb, R - 1));
     SmallVector<Value> qs(kChunk);
     Value bias = zero, amax = cF32(fb, 1e-30);
     SmallVector<Value> scales =
@@ -305,7 +311,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     if (K.zeros)
       zeros = loadVector(fb, K.zeros, {head, row, chunk0}, kChunk);
     for (int64_t c0 = 0; c0 < kChunk; c0 += 4) {
-      Value col = add(fb, chunk0, idx(fb, c0));
+      Value col = add(fb, chunk0, cIndex(fb, c0));
       Value qvec = vector::LoadOp::create(fb, VectorType::get({4}, f32),
                                           in.queries, ValueRange{qRow, col},
                                           false, llvm::MaybeAlign(16));
@@ -335,13 +341,10 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
       x[c] = roundToI32(fb, mulF(fb, qs[c], F));
     Value lowSelector = select(fb, odd, cI32(fb, 0x0051), cI32(fb, 0x0040));
     auto gather = [&](int64_t r, Value selector) {
-      Value lo = NVVM::PermuteOp::create(
-          fb, fb.getI32Type(), x[kp.channel(r, 0)], x[kp.channel(r, 1)],
-          selector, NVVM::PermuteMode::DEFAULT);
-      Value hi = NVVM::PermuteOp::create(
-          fb, fb.getI32Type(), x[kp.channel(r, 2)], x[kp.channel(r, 3)],
-          selector, NVVM::PermuteMode::DEFAULT);
-      return prmt(fb, lo, hi, 0x5410);
+      return gatherBytes(fb,
+                         {x[kp.channel(r, 0)], x[kp.channel(r, 1)],
+                          x[kp.channel(r, 2)], x[kp.channel(r, 3)]},
+                         selector);
     };
     SmallVector<Value> out;
     for (int64_t r = 0; r < kRegs; ++r)
@@ -361,9 +364,9 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     SmallVector<Value> words;
     for (int64_t mt = 0; mt < 4; ++mt)
       for (int64_t r = 0; r < 2; ++r) {
-        Value t = add(lb, add(lb, t0, idx(lb, 16 * mt + 8 * r)), g);
+        Value t = add(lb, add(lb, t0, cIndex(lb, 16 * mt + 8 * r)), g);
         t = clampToken(lb, t);
-        words.append(loadVector(lb, K.codes, {head, t, mul(lb, q, idx(lb, kWords))},
+        words.append(loadVector(lb, K.codes, {head, t, mul(lb, q, cIndex(lb, kWords))},
                                kWords));
       }
     return words;
@@ -372,20 +375,20 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   // Value words of tile t0 ([j][set][i][vWords]: tokens 32 j + 2 q + set +
   // 8 i, this lane's chunk g), then the value scales and zeros of the
   // lane's softmax tokens (16 mt + 8 r + g), clamped tokens.
-  Value wordOff = idx(b, 0), shift;
+  Value wordOff = cIndex(b, 0), shift;
   if (vChunkBits >= 32) {
-    wordOff = mul(b, g, idx(b, vWords));
+    wordOff = mul(b, g, cIndex(b, vWords));
   } else {
-    Value bit = mul(b, g, idx(b, vChunkBits));
-    wordOff = arith::ShRUIOp::create(b, bit, idx(b, 5));
-    shift = toI32(b, arith::AndIOp::create(b, bit, idx(b, 31)));
+    Value bit = mul(b, g, cIndex(b, vChunkBits));
+    wordOff = arith::ShRUIOp::create(b, bit, cIndex(b, 5));
+    shift = toI32(b, arith::AndIOp::create(b, bit, cIndex(b, 31)));
   }
-  Value q2 = mul(b, q, idx(b, 2));
+  Value q2 = mul(b, q, cIndex(b, 2));
   // The f16 path's tokens: per 16, pairs (2 q, 2 q + 8) and (2 q + 1,
   // 2 q + 9) (the key scores' rows g, g + 8 of lanes 2 q and 2 q + 1).
   static constexpr int64_t kHalfPairs[4] = {0, 8, 1, 9};
-  Value vScaleCol = halfValues ? scaleColumn(b, V.scheme, mul(b, g, idx(b, vChunk)))
-                               : idx(b, 0);
+  Value vScaleCol = halfValues ? scaleColumn(b, V.scheme, mul(b, g, cIndex(b, vChunk)))
+                               : cIndex(b, 0);
   auto loadValueTile = [&](IRB &lb, Value t0) {
     SmallVector<Value> out;
     SmallVector<Value> scaleTokens;
@@ -396,7 +399,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
           // + {0, 8, 1, 9}[i].
           int64_t off = halfValues ? 16 * (2 * j + set) + kHalfPairs[i]
                                    : 32 * j + set + 8 * i;
-          Value t = clampToken(lb, add(lb, add(lb, t0, idx(lb, off)), q2));
+          Value t = clampToken(lb, add(lb, add(lb, t0, cIndex(lb, off)), q2));
           out.append(loadVector(lb, V.codes, {head, t, wordOff}, vWords));
           if (halfValues)
             scaleTokens.push_back(t);
@@ -404,7 +407,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     if (!halfValues)
       for (int64_t i = 0; i < 8; ++i)
         scaleTokens.push_back(clampToken(
-            lb, add(lb, add(lb, t0, idx(lb, 16 * (i / 2) + 8 * (i % 2))), g)));
+            lb, add(lb, add(lb, t0, cIndex(lb, 16 * (i / 2) + 8 * (i % 2))), g)));
     for (Value table : {V.scales, V.zeros})
       if (table)
         for (Value t : scaleTokens)
@@ -432,7 +435,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     Value src0 = arith::AddIOp::create(
         lb, arith::MulIOp::create(lb, q32, cI32(lb, 8)), g32);
     Value src1 = arith::AddIOp::create(lb, src0, cI32(lb, 4));
-    Value gValid = lt(lb, g, idx(lb, R));
+    Value gValid = lt(lb, g, cIndex(lb, R));
     Type f16 = lb.getF16Type();
     Value magic = asHalf2(lb, cU32(lb, 0x64006400u));
     uint32_t mask16 = ((1u << vp.bits) - 1u) * 0x00010001u;
@@ -500,7 +503,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     inits.append(loadKeyTile(b, in.start));
 
   auto loop = scf::ForOp::create(
-      b, in.start, in.packedEnd, idx(b, kMmaTile), inits,
+      b, in.start, in.packedEnd, cIndex(b, kMmaTile), inits,
       [&](OpBuilder &nested, Location loc, Value t0, ValueRange it) {
         IRB lb(loc, nested);
         Value m = it[0], l = it[1], zb = it[2];
@@ -509,9 +512,9 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
         // This tile's loads and the next tile's key words (from a start
         // clamped to the last whole tile of the buffer), before anything
         // waits on them.
-        Value tNext = add(lb, t0, idx(lb, kMmaTile));
+        Value tNext = add(lb, t0, cIndex(lb, kMmaTile));
         if (cap % kMmaTile == 0)
-          tNext = minU(lb, tNext, idx(lb, cap - kMmaTile));
+          tNext = minU(lb, tNext, cIndex(lb, cap - kMmaTile));
         SmallVector<Value> keyWords, nextKeyWords;
         if (prefetch) {
           keyWords.assign(it.begin() + 3 + nAcc + nFold, it.end());
@@ -536,26 +539,19 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
             halves.push_back(halves[0]);
             continue;
           }
-          Value th = add(lb, t0, idx(lb, 32 * h));
+          Value th = add(lb, t0, cIndex(lb, 32 * h));
           Value fresh = arith::CmpIOp::create(
               lb, arith::CmpIPredicate::eq,
-              arith::RemUIOp::create(lb, th, idx(lb, kGroup)), idx(lb, 0));
+              arith::RemUIOp::create(lb, th, cIndex(lb, kGroup)), cIndex(lb, 0));
           if (h == 0)
             fresh = arith::OrIOp::create(
                 lb, fresh,
                 arith::CmpIOp::create(lb, arith::CmpIPredicate::eq, t0,
                                       in.start));
-          auto ifOp = scf::IfOp::create(lb, ValueRange(folded).getTypes(),
-                                        fresh, true);
-          {
-            IRB ib = IRB::atBlockBegin(loc, &ifOp.getThenRegion().front());
-            scf::YieldOp::create(ib, fold(ib, th));
-          }
-          {
-            IRB ib = IRB::atBlockBegin(loc, &ifOp.getElseRegion().front());
-            scf::YieldOp::create(ib, folded);
-          }
-          folded.assign(ifOp.getResults().begin(), ifOp.getResults().end());
+          folded = ifElse(
+              lb, fresh, ValueRange(folded).getTypes(),
+              [&](IRB &ib) { return fold(ib, th); },
+              [&](IRB &) { return folded; });
           halves.push_back(folded);
         }
 
@@ -577,7 +573,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
                         accLo, /*unsignedB=*/true);
           }
           for (int64_t r = 0; r < 2; ++r) {
-            Value t = add(lb, add(lb, t0, idx(lb, 16 * mt + 8 * r)), g);
+            Value t = add(lb, add(lb, t0, cIndex(lb, 16 * mt + 8 * r)), g);
             Value ok = lt(lb, t, in.packedEnd);
             // (2^16 hi + 2^8 mid + lo) / F + sum q z; columns 2 q of both n
             // tiles hold hi and lo, column 2 q + 1 of n tile 1 mid.
@@ -658,10 +654,8 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
                 lb, x, arith::ShLIOp::create(lb, hi[i], cI32(lb, 8)));
           }
           for (int64_t j = 0; j < 2; ++j) {
-            hiW.push_back(packLowBytes(lb, hi[4 * j], hi[4 * j + 1],
-                                       hi[4 * j + 2], hi[4 * j + 3]));
-            loW.push_back(packLowBytes(lb, lo[4 * j], lo[4 * j + 1],
-                                       lo[4 * j + 2], lo[4 * j + 3]));
+            hiW.push_back(packLowBytes(lb, ArrayRef(hi).slice(4 * j, 4)));
+            loW.push_back(packLowBytes(lb, ArrayRef(lo).slice(4 * j, 4)));
           }
         }
         // B layout: lane (g, q) takes head g / 2's bytes of tokens 2 q + 8 i
@@ -733,12 +727,12 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     // C rows: chunk channels 2 mt (g) and 2 mt + 1 (g + 8); columns: query
     // heads 2 q, 2 q + 1.
     for (int64_t col = 0; col < 2; ++col) {
-      Value hq = add(b, mul(b, q, idx(b, 2)), idx(b, col));
-      ifThen(b, lt(b, hq, idx(b, R)), [&](IRB &ib) {
+      Value hq = add(b, mul(b, q, cIndex(b, 2)), cIndex(b, col));
+      ifThen(b, lt(b, hq, cIndex(b, R)), [&](IRB &ib) {
         for (int64_t mt = 0; mt < vTiles; ++mt)
           for (int64_t r = 0; r < 2; ++r) {
-            Value ch = add(ib, mul(ib, g, idx(ib, vChunk)),
-                           idx(ib, 2 * mt + r));
+            Value ch = add(ib, mul(ib, g, cIndex(ib, vChunk)),
+                           cIndex(ib, 2 * mt + r));
             memref::StoreOp::create(ib, res[3 + 4 * mt + 2 * r + col],
                                     in.sums, ValueRange{hq, ch});
           }
@@ -750,7 +744,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
       for (int64_t c = 0; c < vChunk; ++c) {
         // Output rows of the value mma: chunk channel 2 mt is row g, 2 mt + 1
         // row g + 8, i.e. channel c of this lane's chunk.
-        Value ch = add(ib, mul(ib, g, idx(ib, vChunk)), idx(ib, c));
+        Value ch = add(ib, mul(ib, g, cIndex(ib, vChunk)), cIndex(ib, c));
         memref::StoreOp::create(ib, addF(ib, res[3 + c], bias), in.sums,
                                 ValueRange{q, ch});
       }
@@ -761,7 +755,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   MmaTileState st;
   for (int64_t r = 0; r < R; ++r) {
     st.m.push_back(shuffleFrom(b, m, cI32(b, r)));
-    Value mine = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, q, idx(b, r));
+    Value mine = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, q, cIndex(b, r));
     st.l.push_back(select(b, mine, l, zero));
   }
   return st;

@@ -220,15 +220,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   // Queries of the group in shared memory, times scale * log2(e).
   double scale = c.scale > 0 ? c.scale : 1.0 / std::sqrt(double(D));
   Value qScale = cF32(b, scale * M_LOG2E);
-  scf::ForOp::create(
-      b, lane, cIndex(b, R * D), cIndex(b, kWarp), ValueRange{},
-      [&](OpBuilder &nested, Location loc, Value e, ValueRange) {
-        IRB ib(loc, nested);
-        Value r = divU(ib, e, D), d = remU(ib, e, D);
-        Value q = loadF32(ib, queries, {seq, add(ib, mul(ib, g, cIndex(ib, R)), r), d});
-        memref::StoreOp::create(ib, mulF(ib, q, qScale), qS, ValueRange{r, d});
-        scf::YieldOp::create(ib);
-      });
+  stageQueries(b, queries, qS, seq, g, R, D, qScale, lane, kWarp);
   gpu::BarrierOp::create(b);
   if (ks.getRotation() == Rotation::Hadamard)
     blockHadamard(b, qS, R, D, kWarp);
@@ -329,18 +321,12 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
             arith::CmpIOp::create(lb, arith::CmpIPredicate::eq, t0, start),
             arith::CmpIOp::create(lb, arith::CmpIPredicate::eq,
                                   remU(lb, t0, ks.getGroup()), cIndex(lb, 0)));
-        auto foldIf = scf::IfOp::create(
-            lb, SmallVector<Type>(nFold, lb.getF32Type()), fresh, true);
-        {
-          IRB ib = IRB::atBlockBegin(loc, &foldIf.getThenRegion().front());
-          scf::YieldOp::create(ib, foldQueries(ib, row));
-        }
-        {
-          IRB ib = IRB::atBlockBegin(loc, &foldIf.getElseRegion().front());
-          scf::YieldOp::create(ib, folded);
-        }
-        ValueRange qf = foldIf.getResults().take_front(R * kp.codes);
-        ValueRange kBias = foldIf.getResults().take_back(R);
+        SmallVector<Value> refolded = ifElse(
+            lb, fresh, SmallVector<Type>(nFold, lb.getF32Type()),
+            [&](IRB &ib) { return foldQueries(ib, row); },
+            [&](IRB &) { return SmallVector<Value>(folded); });
+        ArrayRef<Value> qf = ArrayRef(refolded).take_front(R * kp.codes);
+        ArrayRef<Value> kBias = ArrayRef(refolded).take_back(R);
 
         // Keys: dots from the words loaded during the previous tile.
         auto tokenOf = [&](IRB &ib, int64_t pass, int64_t perPass, Value team) {
@@ -435,7 +421,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
         next.append(st.l);
         next.append(acc);
         next.append(vBias);
-        next.append(foldIf.getResults().begin(), foldIf.getResults().end());
+        next.append(refolded);
         next.append(nextKeyWords);
         scf::YieldOp::create(lb, next);
       });
@@ -533,32 +519,19 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
         // than values), 16-byte row loads; else element by element.
         Value windowKeys = arith::CmpIOp::create(
             lb, arith::CmpIPredicate::uge, t0, keyQuantized);
-        auto scoreIf = scf::IfOp::create(
-            lb, SmallVector<Type>(R, lb.getF32Type()), windowKeys, true);
-        {
-          IRB ib = IRB::atBlockBegin(loc, &scoreIf.getThenRegion().front());
-          SmallVector<Value> dots = windowDots(ib, safeT);
-          for (Value &d : dots)
-            d = select(ib, valid, d, negInf);
-          scf::YieldOp::create(ib, dots);
-        }
-        {
-          IRB ib = IRB::atBlockBegin(loc, &scoreIf.getElseRegion().front());
-          auto validIf = scf::IfOp::create(
-              ib, SmallVector<Type>(R, ib.getF32Type()), valid, true);
-          {
-            IRB vb = IRB::atBlockBegin(loc, &validIf.getThenRegion().front());
-            scf::YieldOp::create(vb, keyDots(vb, v.keys, head, t, keyQuantized,
-                                             qS, R, D, kSlots));
-          }
-          {
-            IRB vb = IRB::atBlockBegin(loc, &validIf.getElseRegion().front());
-            scf::YieldOp::create(vb, SmallVector<Value>(R, negInf));
-          }
-          scf::YieldOp::create(ib, validIf.getResults());
-        }
-        SoftmaxStep st =
-            softmaxStep(lb, scoreIf.getResults(), tm, tl, pS, lane);
+        SmallVector<Value> scores = ifElse(
+            lb, windowKeys, SmallVector<Type>(R, lb.getF32Type()),
+            [&](IRB &ib) {
+              SmallVector<Value> dots = windowDots(ib, safeT);
+              for (Value &d : dots)
+                d = select(ib, valid, d, negInf);
+              return dots;
+            },
+            [&](IRB &ib) {
+              return keyDotsIfValid(ib, valid, v.keys, head, t, keyQuantized,
+                                    qS, R, D, kSlots);
+            });
+        SoftmaxStep st = softmaxStep(lb, scores, tm, tl, pS, lane);
         gpu::BarrierOp::create(lb);
         SmallVector<Value> nextCorr;
         for (int64_t r = 0; r < R; ++r) {
@@ -602,25 +575,17 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
               Value inWindow = arith::CmpIOp::create(
                   jb, arith::CmpIPredicate::uge, add(jb, t0, j0),
                   valueQuantized);
-              auto ifOp = scf::IfOp::create(jb, ValueRange(a).getTypes(),
-                                            inWindow, true);
-              {
-                IRB ib = IRB::atBlockBegin(jb.getLoc(),
-                                           &ifOp.getThenRegion().front());
-                scf::YieldOp::create(ib, accumulate(ib, j0, a, true));
-              }
-              {
-                IRB ib = IRB::atBlockBegin(jb.getLoc(),
-                                           &ifOp.getElseRegion().front());
-                scf::YieldOp::create(
-                    ib, forRangeCarry(
-                            ib, j0, add(ib, j0, cIndex(ib, kWindowUnroll)), a,
-                            [&](IRB &kb, Value j1, ValueRange o) {
-                              return accumulate(kb, j1, o, false);
-                            },
-                            kMixedUnroll));
-              }
-              return SmallVector<Value>(ifOp.getResults());
+              return ifElse(
+                  jb, inWindow, ValueRange(a).getTypes(),
+                  [&](IRB &ib) { return accumulate(ib, j0, a, true); },
+                  [&](IRB &ib) {
+                    return forRangeCarry(
+                        ib, j0, add(ib, j0, cIndex(ib, kWindowUnroll)), a,
+                        [&](IRB &kb, Value j1, ValueRange o) {
+                          return accumulate(kb, j1, o, false);
+                        },
+                        kMixedUnroll);
+                  });
             },
             kWindowUnroll);
         gpu::BarrierOp::create(lb);
