@@ -137,12 +137,15 @@ def time_us(fn, flush, iters=50):
     return float(np.median(times))
 
 
-def run_timing(lib, c, results):
-    cfg = lib.config(c["config"])
+def filled_cache(lib, config):
+    """A cache of `config` filled to capacity by the append kernel, one
+    launch per token, with random tokens (seed 0), and random queries.
+    Returns (cache, cfg, generator, kv, q, fill seconds)."""
+    cfg = lib.config(config)
     dev = torch.device("cuda")
     B, H, Hq, D, C = (cfg["batch"], cfg["kv_heads"], cfg["query_heads"],
                       cfg["head_dim"], cfg["capacity"])
-    cache = lib.cache(c["config"])
+    cache = lib.cache(config)
     g = torch.Generator(device=dev).manual_seed(0)
     kv = torch.randn(2, B, H, 1, D, device=dev, dtype=cache.dtype, generator=g)
     t0 = time.time()
@@ -151,6 +154,14 @@ def run_timing(lib, c, results):
     torch.cuda.synchronize()
     fill_s = time.time() - t0
     q = torch.randn(B, Hq, D, device=dev, dtype=cache.dtype, generator=g)
+    return cache, cfg, g, kv, q, fill_s
+
+
+def run_timing(lib, c, results):
+    cache, cfg, g, kv, q, fill_s = filled_cache(lib, c["config"])
+    dev = torch.device("cuda")
+    B, H, Hq, D, C = (cfg["batch"], cfg["kv_heads"], cfg["query_heads"],
+                      cfg["head_dim"], cfg["capacity"])
     flush = torch.empty(256 * 1024 * 1024 // 4, device=dev, dtype=torch.float32)
     out = torch.empty_like(q)
     kvq_us = time_us(lambda: cache.attend(q, out=out), flush)

@@ -4,7 +4,7 @@
     ncu --kernel-name regex:kvq_attend --launch-skip 1 --launch-count 1 \\
         python3 bench/gpu/profile.py --case t8x32k_k4v2_g128 [--splits 16]
 
-Fills the cache with random tokens (as harness.py's timings do), then
+Fills the cache with random tokens (harness.py's filled_cache), then
 attends `--repeat` times; the profiler picks the launches it wants.
 """
 import argparse
@@ -15,6 +15,8 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import filled_cache  # noqa: E402
 from kvq.cuda import Library  # noqa: E402
 
 
@@ -28,16 +30,7 @@ def main():
     with open(os.path.join(args.artifacts, "cases.json")) as f:
         case = next(c for c in json.load(f) if c["name"] == args.case)
     lib = Library(os.path.join(args.artifacts, "manifest.json"))
-    cfg = lib.config(case["config"])
-    dev = torch.device("cuda")
-    B, H, Hq, D, C = (cfg["batch"], cfg["kv_heads"], cfg["query_heads"],
-                      cfg["head_dim"], cfg["capacity"])
-    cache = lib.cache(case["config"])
-    g = torch.Generator(device=dev).manual_seed(0)
-    kv = torch.randn(2, B, H, 1, D, device=dev, dtype=cache.dtype, generator=g)
-    for _ in range(C):
-        cache.append(kv[0], kv[1])
-    q = torch.randn(B, Hq, D, device=dev, dtype=cache.dtype, generator=g)
+    cache, _, _, _, q, _ = filled_cache(lib, case["config"])
     out = torch.empty_like(q)
     for _ in range(args.repeat):
         if args.splits:
