@@ -1,5 +1,6 @@
 //===- BitAllocation.cpp - key/value bit allocation under a budget ---------===//
 #include "kvq/Analysis/BitAllocation.h"
+#include "kvq/Support/FloatFormat.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -15,12 +16,6 @@
 using namespace kvq;
 using llvm::formatv;
 
-/// A double as printf's %g (4.0 -> "4", 1.58 -> "1.58").
-static std::string g(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%g", v);
-  return buf;
-}
 
 std::optional<Policy> kvq::parsePolicy(llvm::StringRef name) {
   return llvm::StringSwitch<std::optional<Policy>>(name)
@@ -157,7 +152,7 @@ static llvm::Error infeasible(const AllocProblem &p) {
       llvm::inconvertibleErrorCode(),
       formatv("budget {0} bits/element is below the narrowest candidate "
               "({1} bits/element with {2} accounting)",
-              g(p.budget), g(least / p.totalElements()),
+              formatG(p.budget), formatG(least / p.totalElements()),
               accountingName(p.accounting)));
 }
 
@@ -350,8 +345,8 @@ static llvm::Expected<AllocResult> allocateFixed(const AllocProblem &p) {
   if (r.overBudget)
     r.notes.push_back(formatv("fixed widths K{0}/V{1} use {2:f4} bits/element, "
                               "over the budget of {3}",
-                              g(p.fixedKeyBits), g(p.fixedValueBits),
-                              r.averageBits, g(p.budget))
+                              formatG(p.fixedKeyBits), formatG(p.fixedValueBits),
+                              r.averageBits, formatG(p.budget))
                           .str());
   return r;
 }

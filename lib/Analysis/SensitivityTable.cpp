@@ -1,5 +1,6 @@
 //===- SensitivityTable.cpp - kvq-calibrate's measured errors -------------===//
 #include "kvq/Analysis/SensitivityTable.h"
+#include "kvq/Support/FloatFormat.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringExtras.h"
@@ -14,12 +15,6 @@
 using namespace kvq;
 using llvm::formatv;
 
-/// A double as printf's %g (4.0 -> "4", 1.58 -> "1.58").
-static std::string g(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%g", v);
-  return buf;
-}
 
 namespace {
 
@@ -225,7 +220,7 @@ kvq::parseSensitivityTable(llvm::StringRef text, llvm::StringRef file,
               file, lines.line(formatv("{0}/{1}/{2}", tpath, metric, j).str()),
               formatv("{0}the error at {1} bits must be a finite "
                       "non-negative number",
-                      what, g(t.widths[j])));
+                      what, formatG(t.widths[j])));
         out.push_back(*v);
       }
     }
@@ -269,7 +264,7 @@ SensitivityTable::errorsFor(const AllocProblem &p) const {
       return errorAt(file, widthsLine,
                      formatv("candidate width {0} was not measured (widths "
                              "measured: {1})",
-                             g(c), llvm::join(llvm::map_range(widths, g), ", ")));
+                             formatG(c), llvm::join(llvm::map_range(widths, formatG), ", ")));
     column.push_back(size_t(w - widths.begin()));
   }
 

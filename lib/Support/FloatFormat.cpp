@@ -1,6 +1,8 @@
 //===- FloatFormat.cpp - f32/f16/bf16 weights as raw bytes -----------------===//
 #include "kvq/Support/FloatFormat.h"
 
+#include <cstdio>
+
 #include <cstring>
 
 using namespace kvq;
@@ -73,4 +75,10 @@ float kvq::loadAsFloat(const void *data, FloatFormat format, int64_t index) {
   uint16_t h;
   std::memcpy(&h, p + 2 * index, 2);
   return format == FloatFormat::F16 ? halfToFloat(h) : bf16ToFloat(h);
+}
+
+std::string kvq::formatG(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
 }

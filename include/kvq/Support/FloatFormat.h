@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace kvq {
 
@@ -28,6 +29,10 @@ float bf16ToFloat(uint16_t bits);
 
 /// Element `index` of `data` in `format`, as f32.
 float loadAsFloat(const void *data, FloatFormat format, int64_t index);
+
+/// A double as printf's %g writes it (4.0 -> "4", 1.58 -> "1.58"), for
+/// reports and file formats.
+std::string formatG(double v);
 
 } // namespace kvq
 

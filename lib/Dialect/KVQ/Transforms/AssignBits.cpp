@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "kvq/Analysis/BitAllocation.h"
+#include "kvq/Support/FloatFormat.h"
 #include "kvq/Analysis/SensitivityTable.h"
 #include "kvq/Analysis/WeightNorms.h"
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
@@ -48,6 +49,7 @@ namespace mlir::kvq {
 using namespace mlir;
 using namespace mlir::kvq;
 using llvm::formatv;
+using ::kvq::formatG;
 
 namespace {
 
@@ -486,12 +488,6 @@ SchemeAttr AssignBitsPass::schemeFor(CacheType type, bool key, unsigned bits) {
   return allocatedScheme(type, key, bits, key ? keyGroup : valueGroup);
 }
 
-/// A double as printf's %g (4.0 -> "4", 1.58 -> "1.58").
-static std::string g(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%g", v);
-  return buf;
-}
 
 static std::string baseDirOf(ModuleOp module) {
   Location loc = module.getLoc();
@@ -911,7 +907,7 @@ void AssignBitsPass::runOnOperation() {
   if (!rounded.empty() && !perHead) {
     std::string list;
     for (double r : rounded)
-      list += formatv("{0}{1} -> {2}", list.empty() ? "" : ", ", g(r),
+      list += formatv("{0}{1} -> {2}", list.empty() ? "" : ", ", formatG(r),
                       ::kvq::roundToKernelWidth(r))
                   .str();
     module.emitWarning()
@@ -974,7 +970,7 @@ void AssignBitsPass::runOnOperation() {
   llvm::raw_string_ostream os(table);
   os << formatv("kvq-assign-bits: policy {0}, {1} norm, {2} granularity, "
                 "{3} accounting, budget {4} bits/element\n",
-                policy, normKind, granularity, accounting, g(budget));
+                policy, normKind, granularity, accounting, formatG(budget));
   os << "layer  key norm  (W_K)     value norm  K/V    K bits  V bits  "
         "modeled error  bytes\n";
   llvm::json::Array layers;
@@ -1005,9 +1001,9 @@ void AssignBitsPass::runOnOperation() {
     std::string kraw = c.hasGain ? formatv("({0:f4})", c.keyRaw).str()
                                  : std::string("");
     std::string kb = perHead ? std::string("per-head")
-                             : g(c.keyBits);
+                             : formatG(c.keyBits);
     std::string vb = perHead ? std::string("per-head")
-                             : g(c.valueBits);
+                             : formatG(c.valueBits);
     os << formatv("{0,5}  {1,8:f4}  {2,-9} {3,10:f4}  {4,5:f3}  {5,6}  {6,6}  "
                   "{7,13:e4}  {8}{9}\n",
                   c.layer, c.keyNorm, kraw, c.valueNorm, ratio, kb, vb, err,
@@ -1053,7 +1049,7 @@ void AssignBitsPass::runOnOperation() {
   os << formatv("average {0:f4} bits/element of a budget of {1} ({2} "
                 "accounting); slack {3:f4} bits per token (smallest step "
                 "{4:f4}); modeled error {5:e6}; {6} bytes (fp16: {7} bytes)",
-                res->averageBits, g(budget), accounting, res->slackBits,
+                res->averageBits, formatG(budget), accounting, res->slackBits,
                 res->minStep, res->error, totalBytes, totalFp16);
   if (measuredError)
     os << formatv("; measured error ({0}, {1}) {2:e6}", sensitivityMetric,
