@@ -159,24 +159,35 @@ Value lowering::expF(IRB &b, Value x) {
 // SchemeNumerics
 //===----------------------------------------------------------------------===//
 
+SmallVector<Value> SchemeNumerics::initial(IRB &b) const {
+  if (scheme.getSymmetric())
+    return {cF32(b, 0.0)};
+  return {cF32(b, INFINITY), cF32(b, -INFINITY)};
+}
+
+SmallVector<Value> SchemeNumerics::accumulate(IRB &b, ValueRange state,
+                                              Value x) const {
+  if (scheme.getSymmetric())
+    return combine(b, state, {absF(b, x)});
+  return combine(b, state, {x, x});
+}
+
+SmallVector<Value> SchemeNumerics::combine(IRB &b, ValueRange x,
+                                           ValueRange y) const {
+  // minnumf/maxnumf ignore NaNs: a group's scale comes from its numbers.
+  if (scheme.getSymmetric())
+    return {arith::MaxNumFOp::create(b, x[0], y[0])};
+  return {arith::MinNumFOp::create(b, x[0], y[0]),
+          arith::MaxNumFOp::create(b, x[1], y[1])};
+}
+
 SmallVector<Value>
 SchemeNumerics::reduce(IRB &b, Value count,
                        function_ref<Value(IRB &, Value)> load) const {
-  // minnumf/maxnumf ignore NaNs: a group's scale comes from its numbers.
-  if (scheme.getSymmetric())
-    return forRangeCarry(b, cIndex(b, 0), count, {cF32(b, 0.0)},
-                         [&](IRB &ib, Value i, ValueRange acc) {
-                           Value x = absF(ib, load(ib, i));
-                           return SmallVector<Value>{
-                               arith::MaxNumFOp::create(ib, acc[0], x)};
-                         });
-  return forRangeCarry(
-      b, cIndex(b, 0), count, {cF32(b, INFINITY), cF32(b, -INFINITY)},
-      [&](IRB &ib, Value i, ValueRange acc) {
-        Value x = load(ib, i);
-        return SmallVector<Value>{arith::MinNumFOp::create(ib, acc[0], x),
-                                  arith::MaxNumFOp::create(ib, acc[1], x)};
-      });
+  return forRangeCarry(b, cIndex(b, 0), count, initial(b),
+                       [&](IRB &ib, Value i, ValueRange acc) {
+                         return accumulate(ib, acc, load(ib, i));
+                       });
 }
 
 Value SchemeNumerics::toScaleType(IRB &b, Value v) const {

@@ -67,6 +67,12 @@ public:
   /// the scheme's scale needs: {min, max} (asymmetric) or {max |x|}.
   SmallVector<Value> reduce(IRB &b, Value count,
                             function_ref<Value(IRB &, Value)> load) const;
+  /// reduce's pieces, for callers that split a group over loop steps or
+  /// lanes: the empty state, one element folded in, and two partial states
+  /// merged (min/max ignore order, so any split gives reduce's result).
+  SmallVector<Value> initial(IRB &b) const;
+  SmallVector<Value> accumulate(IRB &b, ValueRange state, Value x) const;
+  SmallVector<Value> combine(IRB &b, ValueRange x, ValueRange y) const;
   /// The stored scale and zero point (in the scale type) of a reduced group;
   /// the zero is null for symmetric schemes.
   std::pair<Value, Value> scaleAndZero(IRB &b, ValueRange reduced) const;

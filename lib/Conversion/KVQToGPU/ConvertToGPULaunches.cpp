@@ -185,7 +185,8 @@ struct AppendToGPU : public HostPattern<AppendOp> {
                                          std::to_string(type.getCapacity()) +
                                          " tokens) exceeded"));
     Value heads = cIndex(b, type.getBatch() * type.getKvHeads());
-    launch(b, k.append, {heads, cIndex(b, 1), cIndex(b, 1)}, k.appendBlock,
+    // Keys (block.y 0) and values (1) side by side.
+    launch(b, k.append, {heads, cIndex(b, 2), cIndex(b, 1)}, k.appendBlock,
            {cache, keys, values, start});
     deviceFree(b, keys);
     deviceFree(b, values);

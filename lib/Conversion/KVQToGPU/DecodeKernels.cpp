@@ -306,117 +306,213 @@ void buildCombine(OpBuilder &builder, gpu::GPUModuleOp module,
 // Append
 //===----------------------------------------------------------------------===//
 
-/// Appends the tokens of `input` to one tensor of the cache: thread = channel.
+/// Appends the tokens of `input` to one tensor of the cache: thread =
+/// channel. Where the head dim fills whole warps, a word's codes are packed
+/// and a per-token group's scale is reduced with xor shuffles, so the usual
+/// step (one token in, at most one token quantized) has no barrier and one
+/// round trip to memory: the due token's window element is loaded with the
+/// new one. Other shapes go through shared memory (`row`, `codesBuf`,
+/// `partA`/`partB`).
 void appendTensor(IRB &b, CacheType type, const TensorViews &v, Value input,
                   Value seq, Value h, Value head, Value start, int64_t tokens,
-                  Value row, Value codesBuf, Value scaleBuf, Value zeroBuf) {
+                  Value row, Value codesBuf, Value partA, Value partB) {
   int64_t D = type.getHeadDim();
   SchemeAttr scheme = v.scheme;
   Value d = threadId(b);
+  bool rotate = scheme.getRotation() == Rotation::Hadamard;
+  bool quantized = scheme.isQuantized();
+  bool perChannel =
+      quantized && scheme.getGranularity() == Granularity::PerChannel;
+  int64_t bits = quantized ? scheme.getBits() : 0;
+  int64_t perWord = quantized ? scheme.getCodesPerWord() : 1;
+  int64_t group = quantized ? scheme.getGroup() : 1;
+  int64_t window = quantized ? scheme.getWindow() : 0;
+  int64_t slots = v.layout.windowSlots;
+  bool wholeWarps = D % kWarp == 0;
+  bool warpPack = wholeWarps && llvm::isPowerOf2_64(perWord);
+  bool warpGroups = wholeWarps && !perChannel &&
+                    (kWarp % group == 0 || group % kWarp == 0);
+  SchemeNumerics numerics(scheme);
+  auto eq = [](IRB &ib, Value x, int64_t y) {
+    return arith::CmpIOp::create(ib, arith::CmpIPredicate::eq, x,
+                                 cIndex(ib, y));
+  };
+  auto ringAt = [&](IRB &lb, Value token) {
+    return loadF32(lb, v.window, {head, remU(lb, token, slots), d});
+  };
+
+  // Stores `code` (this channel's, of `token`) into its word.
+  auto pack = [&](IRB &pb, Value token, Value code) {
+    if (warpPack) {
+      Value lane = remU(pb, d, perWord);
+      Value shift = arith::IndexCastOp::create(
+          pb, pb.getI32Type(), mul(pb, lane, cIndex(pb, bits)));
+      Value word = warpReduce(
+          pb, arith::ShLIOp::create(pb, code, shift),
+          [](IRB &x, Value l, Value r) -> Value {
+            return arith::OrIOp::create(x, l, r);
+          },
+          1, int32_t(perWord));
+      ifThen(pb, eq(pb, lane, 0), [&](IRB &wb) {
+        memref::StoreOp::create(wb, word, v.codes,
+                                ValueRange{head, token, divU(wb, d, perWord)});
+      });
+      return;
+    }
+    memref::StoreOp::create(pb, code, codesBuf, d);
+    gpu::BarrierOp::create(pb);
+    int64_t words = v.layout.wordsPerToken;
+    ifThen(pb, lt(pb, d, cIndex(pb, words)), [&](IRB &wb) {
+      Value word = cI32(wb, 0);
+      for (int64_t lane = 0; lane < perWord; ++lane) {
+        Value j = add(wb, mul(wb, d, cIndex(wb, perWord)), cIndex(wb, lane));
+        Value inRange = lt(wb, j, cIndex(wb, D));
+        Value safe = arith::MinUIOp::create(wb, j, cIndex(wb, D - 1));
+        Value c = memref::LoadOp::create(wb, codesBuf, safe);
+        c = arith::SelectOp::create(wb, inRange, c, cI32(wb, 0));
+        word = arith::OrIOp::create(
+            wb, word, arith::ShLIOp::create(wb, c, cI32(wb, lane * bits)));
+      }
+      memref::StoreOp::create(wb, word, v.codes, ValueRange{head, token, d});
+    });
+    gpu::BarrierOp::create(pb);
+  };
+
+  // The reduced state of this channel's scale group of one token (every
+  // channel of the group gets it).
+  auto reduceChannels = [&](IRB &gb, Value x) -> SmallVector<Value> {
+    if (!warpGroups) {
+      memref::StoreOp::create(gb, x, row, d);
+      gpu::BarrierOp::create(gb);
+      Value base = mul(gb, divU(gb, d, group), cIndex(gb, group));
+      SmallVector<Value> state = numerics.reduce(
+          gb, cIndex(gb, group), [&](IRB &lb, Value k) {
+            return memref::LoadOp::create(lb, row, add(lb, base, k));
+          });
+      gpu::BarrierOp::create(gb);
+      return state;
+    }
+    SmallVector<Value> state =
+        numerics.accumulate(gb, numerics.initial(gb), x);
+    for (int64_t offset = std::min(group, kWarp) / 2; offset >= 1;
+         offset /= 2) {
+      SmallVector<Value> other;
+      for (Value part : state)
+        other.push_back(gpu::ShuffleOp::create(gb, part, int32_t(offset),
+                                               int32_t(kWarp),
+                                               gpu::ShuffleMode::XOR)
+                            .getShuffleResult());
+      state = numerics.combine(gb, state, other);
+    }
+    if (group <= kWarp)
+      return state;
+    // Groups of whole warps: lane 0 of each warp parks its state.
+    Value parts[2] = {partA, partB};
+    Value warp = divU(gb, d, kWarp);
+    ifThen(gb, eq(gb, remU(gb, d, kWarp), 0), [&](IRB &wb) {
+      for (size_t i = 0; i < state.size(); ++i)
+        memref::StoreOp::create(wb, state[i], parts[i], warp);
+    });
+    gpu::BarrierOp::create(gb);
+    int64_t warps = group / kWarp;
+    Value first = mul(gb, divU(gb, warp, warps), cIndex(gb, warps));
+    auto load = [&](IRB &lb, int64_t k) {
+      SmallVector<Value> out;
+      for (size_t i = 0; i < state.size(); ++i)
+        out.push_back(memref::LoadOp::create(
+            lb, parts[i], add(lb, first, cIndex(lb, k))));
+      return out;
+    };
+    state = load(gb, 0);
+    for (int64_t k = 1; k < warps; ++k)
+      state = numerics.combine(gb, state, load(gb, k));
+    gpu::BarrierOp::create(gb); // the parts are rewritten by the next token
+    return state;
+  };
+
+  // Loads a per_channel group's `group` tokens `unroll` at a time, so that
+  // their loads are in flight together.
+  int64_t unroll = 8;
+  while (group % unroll)
+    unroll /= 2;
+
   forRange(b, 0, tokens, [&](IRB &tb, Value i) {
     Value t = add(tb, start, i);
-    memref::StoreOp::create(tb, loadF32(tb, input, {seq, h, i, d}), row, d);
-    gpu::BarrierOp::create(tb);
-    if (scheme.getRotation() == Rotation::Hadamard) {
+    Value x = loadF32(tb, input, {seq, h, i, d});
+    if (rotate) {
+      memref::StoreOp::create(tb, x, row, d);
+      gpu::BarrierOp::create(tb);
       Value asMatrix = memref::ExpandShapeOp::create(
           tb, sharedBuffer({1, D}, tb.getF32Type()), row,
           ArrayRef<ReassociationIndices>{{0, 1}});
       blockHadamard(tb, asMatrix, 1, D, D);
+      x = memref::LoadOp::create(tb, row, d);
+      gpu::BarrierOp::create(tb); // row is rewritten by the next token
     }
-    Value x = memref::LoadOp::create(tb, row, d);
-    if (!scheme.isQuantized()) {
+    if (!quantized) {
       storeFromF32(tb, x, v.data, {head, t, d});
-      gpu::BarrierOp::create(tb);
       return;
     }
-    int64_t slots = v.layout.windowSlots;
-    Value slot = arith::RemUIOp::create(tb, t, cIndex(tb, slots));
-    storeFromF32(tb, x, v.window, {head, slot, d});
     Value before = quantizedCount(tb, scheme, t);
     Value after = quantizedCount(tb, scheme, add(tb, t, cIndex(tb, 1)));
-    gpu::BarrierOp::create(tb);
     Value due =
         arith::CmpIOp::create(tb, arith::CmpIPredicate::ugt, after, before);
+    // A per_token step quantizes token t - window: with a window its ring
+    // slot is not t's, so it is read before t is written (a due token is
+    // always in the ring; otherwise the value is unused).
+    Value early = !perChannel && window > 0 ? ringAt(tb, before) : Value();
+    storeFromF32(tb, x, v.window, {head, remU(tb, t, slots), d});
     ifThen(tb, due, [&](IRB &qb) {
-      SchemeNumerics numerics(scheme);
       Value first = before;
-      int64_t perWord = scheme.getCodesPerWord();
-      int64_t words = v.layout.wordsPerToken;
-      auto ringAt = [&](IRB &lb, Value token, Value channel) {
-        Value s = arith::RemUIOp::create(lb, token, cIndex(lb, slots));
-        return loadF32(lb, v.window, {head, s, channel});
-      };
-      // Packs codesBuf (one code per channel) into the words of `token`.
-      auto pack = [&](IRB &pb, Value token) {
-        gpu::BarrierOp::create(pb);
-        ifThen(pb, lt(pb, d, cIndex(pb, words)), [&](IRB &wb) {
-          Value word = cI32(wb, 0);
-          for (int64_t lane = 0; lane < perWord; ++lane) {
-            Value j = add(wb, mul(wb, d, cIndex(wb, perWord)), cIndex(wb, lane));
-            Value inRange = lt(wb, j, cIndex(wb, D));
-            Value safe = arith::MinUIOp::create(wb, j, cIndex(wb, D - 1));
-            Value code = memref::LoadOp::create(wb, codesBuf, safe);
-            code = arith::SelectOp::create(wb, inRange, code, cI32(wb, 0));
-            word = arith::OrIOp::create(
-                wb, word,
-                arith::ShLIOp::create(wb, code,
-                                      cI32(wb, lane * scheme.getBits())));
-          }
-          memref::StoreOp::create(wb, word, v.codes, ValueRange{head, token, d});
-        });
-        gpu::BarrierOp::create(pb);
-      };
-      if (scheme.getGranularity() == Granularity::PerChannel) {
-        int64_t group = scheme.getGroup();
+      if (perChannel) {
+        SmallVector<Value> state = forRangeCarry(
+            qb, cIndex(qb, 0), cIndex(qb, group), numerics.initial(qb),
+            [&](IRB &lb, Value k0, ValueRange acc) {
+              SmallVector<Value> xs, out(acc);
+              for (int64_t u = 0; u < unroll; ++u)
+                xs.push_back(
+                    ringAt(lb, add(lb, add(lb, first, k0), cIndex(lb, u))));
+              for (Value e : xs)
+                out = numerics.accumulate(lb, out, e);
+              return out;
+            },
+            unroll);
+        auto [s, z] = numerics.scaleAndZero(qb, state);
         Value srow = scaleRow(qb, scheme, first);
-        SmallVector<Value> reduced = numerics.reduce(
-            qb, cIndex(qb, group), [&](IRB &lb, Value k) {
-              return ringAt(lb, add(lb, first, k), d);
-            });
-        auto [s, z] = numerics.scaleAndZero(qb, reduced);
         memref::StoreOp::create(qb, s, v.scales, ValueRange{head, srow, d});
         if (z)
           memref::StoreOp::create(qb, z, v.zeros, ValueRange{head, srow, d});
         Value sf = toF32(qb, s), zf = z ? toF32(qb, z) : Value();
-        forRange(qb, 0, group, [&](IRB &kb, Value k) {
-          Value token = add(kb, first, k);
-          Value code = numerics.encode(kb, ringAt(kb, token, d), sf, zf);
-          memref::StoreOp::create(kb, code, codesBuf, d);
-          pack(kb, token);
+        forRange(qb, 0, group / unroll, [&](IRB &kb, Value k) {
+          Value k0 = add(kb, first, mul(kb, k, cIndex(kb, unroll)));
+          SmallVector<Value> xs;
+          for (int64_t u = 0; u < unroll; ++u)
+            xs.push_back(ringAt(kb, add(kb, k0, cIndex(kb, u))));
+          for (int64_t u = 0; u < unroll; ++u)
+            pack(kb, add(kb, k0, cIndex(kb, u)),
+                 numerics.encode(kb, xs[u], sf, zf));
         });
         return;
       }
-      // per_token: the one due token; groups of channels share a scale.
-      int64_t group = scheme.getGroup();
-      Value xq = ringAt(qb, first, d);
-      memref::StoreOp::create(qb, xq, row, d);
-      gpu::BarrierOp::create(qb);
-      ifThen(qb, lt(qb, d, cIndex(qb, D / group)), [&](IRB &gb) {
-        Value base = mul(gb, d, cIndex(gb, group));
-        SmallVector<Value> reduced = numerics.reduce(
-            gb, cIndex(gb, group), [&](IRB &lb, Value k) {
-              return memref::LoadOp::create(lb, row, add(lb, base, k));
-            });
-        auto [s, z] = numerics.scaleAndZero(gb, reduced);
-        memref::StoreOp::create(gb, s, v.scales, ValueRange{head, first, d});
-        memref::StoreOp::create(gb, toF32(gb, s), scaleBuf, d);
-        if (z) {
-          memref::StoreOp::create(gb, z, v.zeros, ValueRange{head, first, d});
-          memref::StoreOp::create(gb, toF32(gb, z), zeroBuf, d);
-        }
-      });
-      gpu::BarrierOp::create(qb);
+      // per_token: the one due token; runs of `group` channels share a scale.
+      Value xq = early ? early : ringAt(qb, first);
+      Value s, z;
+      std::tie(s, z) = numerics.scaleAndZero(qb, reduceChannels(qb, xq));
       Value col = scaleColumn(qb, scheme, d);
-      Value sf = memref::LoadOp::create(qb, scaleBuf, col);
-      Value zf = scheme.getSymmetric()
-                     ? Value()
-                     : Value(memref::LoadOp::create(qb, zeroBuf, col));
-      memref::StoreOp::create(qb, numerics.encode(qb, xq, sf, zf), codesBuf, d);
-      pack(qb, first);
+      ifThen(qb, eq(qb, remU(qb, d, group), 0), [&](IRB &sb) {
+        memref::StoreOp::create(sb, s, v.scales, ValueRange{head, first, col});
+        if (z)
+          memref::StoreOp::create(sb, z, v.zeros, ValueRange{head, first, col});
+      });
+      Value code =
+          numerics.encode(qb, xq, toF32(qb, s), z ? toF32(qb, z) : Value());
+      pack(qb, first, code);
     });
   });
 }
 
+/// The append kernel: grid (sequence x KV head, 2), block.y 0 appends the
+/// keys and 1 the values, so the two run side by side.
 void buildAppend(OpBuilder &builder, gpu::GPUModuleOp module,
                  const DecodeKernelConfig &c, StringRef name) {
   CacheType type = c.cache;
@@ -439,15 +535,24 @@ void buildAppend(OpBuilder &builder, gpu::GPUModuleOp module,
   auto attrs = func.getWorkgroupAttributions();
   CacheViews v = makeCacheViews(b, type, cache);
   Value head = blockId(b, gpu::Dimension::x);
+  Value tensor = blockId(b, gpu::Dimension::y);
   Value seq = arith::DivUIOp::create(b, head, cIndex(b, H));
   Value h = arith::RemUIOp::create(b, head, cIndex(b, H));
-  appendTensor(b, type, v.keys, args[1], seq, h, head, start, T, attrs[0],
-               attrs[1], attrs[2], attrs[3]);
-  appendTensor(b, type, v.values, args[2], seq, h, head, start, T, attrs[0],
-               attrs[1], attrs[2], attrs[3]);
-  // Only block 0 publishes the new length (no other block reads it).
-  Value first = arith::AndIOp::create(b, lt(b, head, cIndex(b, 1)),
-                                      lt(b, threadId(b), cIndex(b, 1)));
+  Value keys = lt(b, tensor, cIndex(b, 1));
+  ifThen(b, keys, [&](IRB &ib) {
+    appendTensor(ib, type, v.keys, args[1], seq, h, head, start, T, attrs[0],
+                 attrs[1], attrs[2], attrs[3]);
+  });
+  ifThen(b, arith::XOrIOp::create(b, keys, arith::ConstantIntOp::create(
+                                               b, b.getI1Type(), 1)),
+         [&](IRB &ib) {
+           appendTensor(ib, type, v.values, args[2], seq, h, head, start, T,
+                        attrs[0], attrs[1], attrs[2], attrs[3]);
+         });
+  // Only block (0, 0) publishes the new length (no other block reads it).
+  Value first = arith::AndIOp::create(
+      b, arith::AndIOp::create(b, lt(b, head, cIndex(b, 1)), keys),
+      lt(b, threadId(b), cIndex(b, 1)));
   ifThen(b, first, [&](IRB &ib) {
     Value end = arith::AddIOp::create(ib, args[3],
                                       arith::ConstantOp::create(

@@ -98,6 +98,13 @@ Value lt(IRB &b, Value x, Value y) {
 }
 Value add(IRB &b, Value x, Value y) { return arith::AddIOp::create(b, x, y); }
 Value mul(IRB &b, Value x, Value y) { return arith::MulIOp::create(b, x, y); }
+Value maxU(IRB &b, Value x, Value y) { return arith::MaxUIOp::create(b, x, y); }
+Value divU(IRB &b, Value x, int64_t y) {
+  return arith::DivUIOp::create(b, x, cIndex(b, y));
+}
+Value remU(IRB &b, Value x, int64_t y) {
+  return arith::RemUIOp::create(b, x, cIndex(b, y));
+}
 Value addF(IRB &b, Value x, Value y) { return arith::AddFOp::create(b, x, y); }
 Value mulF(IRB &b, Value x, Value y) { return arith::MulFOp::create(b, x, y); }
 Value fmaF(IRB &b, Value a, Value x, Value c) {

@@ -46,6 +46,10 @@ Value blockId(IRB &b, gpu::Dimension d);
 Value lt(IRB &b, Value x, Value y);
 Value add(IRB &b, Value x, Value y);
 Value mul(IRB &b, Value x, Value y);
+/// Unsigned max, and x / y and x % y by a constant.
+Value maxU(IRB &b, Value x, Value y);
+Value divU(IRB &b, Value x, int64_t y);
+Value remU(IRB &b, Value x, int64_t y);
 Value addF(IRB &b, Value x, Value y);
 Value mulF(IRB &b, Value x, Value y);
 /// a * x + c, contractible into one fma.rn.f32 (math.fma would become a

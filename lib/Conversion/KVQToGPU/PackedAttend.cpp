@@ -101,14 +101,6 @@ std::pair<Value, Value> foldedScale(IRB &b, SchemeAttr scheme, Value s,
   return {a, arith::SubFOp::create(b, z0, a)};
 }
 
-Value maxU(IRB &b, Value x, Value y) { return arith::MaxUIOp::create(b, x, y); }
-Value divU(IRB &b, Value x, int64_t y) {
-  return arith::DivUIOp::create(b, x, cIndex(b, y));
-}
-Value remU(IRB &b, Value x, int64_t y) {
-  return arith::RemUIOp::create(b, x, cIndex(b, y));
-}
-
 /// One online-softmax step over a tile whose lane `lane` holds `scores` (R
 /// values, -inf for absent tokens): returns the new max and writes p to
 /// pShared[lane][r]; `m`, `l` are the running max and this lane's running

@@ -298,8 +298,9 @@ int kvq_cache_append(kvq_cache *cache, uint64_t keys, uint64_t values,
   int64_t start = cache->length;
   void *params[] = {&cache->storage, &keys, &values, &start};
   const Config &c = *cache->config;
+  // Grid (sequence x KV head, 2): keys and values side by side.
   if (!check(d,
-             d->cuLaunchKernel(c.fnAppend, unsigned(i.batch * i.kv_heads), 1,
+             d->cuLaunchKernel(c.fnAppend, unsigned(i.batch * i.kv_heads), 2,
                                1, c.appendBlock, 1, 1, 0,
                                reinterpret_cast<CUstream>(stream), params,
                                nullptr),

@@ -32,8 +32,9 @@
 
 // CHECK-LABEL: gpu.module @kvq_kernels
 
-// Append: a block per (sequence, KV head), a thread per channel; shared
-// buffers for the token row, codes to pack, and per-token group scales.
+// Append: grid (sequence x KV head, 2), block.y 0 appends the keys and 1
+// the values; a thread per channel. Shared buffers serve only the shapes
+// that do not fill whole warps (and rotation).
 // CHECK-LABEL: gpu.func @kvq_append_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1(
 // CHECK-SAME: %{{.*}}: memref<57664xi8>, %{{.*}}: memref<1x2x1x64xf16>, %{{.*}}: memref<1x2x1x64xf16>, %{{.*}}: i64)
 // CHECK-SAME: workgroup(%{{.*}} : memref<64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64xi32, #gpu.address_space<workgroup>>
@@ -42,13 +43,37 @@
 // global address space inside (ld.global / st.global).
 // CHECK: memref.memory_space_cast %{{.*}} : memref<57664xi8> to memref<57664xi8, #gpu.address_space<global>>
 // CHECK: gpu.block_id x
-// The new token enters the window ring; when a whole group is due it is
-// quantized with the CPU reference's arithmetic.
-// CHECK: gpu.barrier
-// CHECK: scf.if
+// CHECK: %[[TENSOR:.*]] = gpu.block_id y
+// CHECK: %[[KEYS:.*]] = arith.cmpi ult, %[[TENSOR]], %c1
+// CHECK: scf.if %[[KEYS]] {
+// Keys (per_channel, group 32): the new token enters the window ring; when
+// a group is due, each thread reduces its channel over the group's 32 ring
+// tokens, 8 loads at a time, with the CPU reference's arithmetic ...
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c32{{.*}} step %c8 iter_args
+// CHECK-COUNT-8: memref.load %{{.*}} : memref<2x64x64xf16, #gpu.address_space<global>>
 // CHECK: arith.divf
 // Round to nearest even: (|x| + 2^23) - 2^23.
 // CHECK: arith.constant 0x4B000000 : f32
+// ... and a word's 8 four-bit codes are or-ed over 8 lanes by xor shuffles,
+// stored by the first lane.
+// CHECK: gpu.shuffle xor %{{.*}}, %c4_i32
+// CHECK-NEXT: arith.ori
+// CHECK: gpu.shuffle xor %{{.*}}, %c2_i32
+// CHECK: gpu.shuffle xor %{{.*}}, %c1_i32
+// CHECK: memref.store %{{.*}} : memref<2x256x8xi32, #gpu.address_space<global>>
+// Values (per_token, group 32): the due token's element is loaded before
+// the new token is stored; the group's min and max are xor-shuffle
+// reductions over 32 lanes, and a word's 16 two-bit codes come from 16.
+// CHECK: arith.xori %[[KEYS]], %true
+// CHECK: memref.load %{{.*}} : memref<2x33x64xf16, #gpu.address_space<global>>
+// CHECK: memref.store %{{.*}} : memref<2x33x64xf16, #gpu.address_space<global>>
+// CHECK: gpu.shuffle xor %{{.*}}, %c16_i32
+// CHECK: arith.minnumf
+// CHECK: arith.maxnumf
+// CHECK: gpu.shuffle xor %{{.*}}, %c8_i32
+// CHECK: memref.store %{{.*}} : memref<2x256x4xi32, #gpu.address_space<global>>
+// The common step needs no barrier.
+// CHECK-NOT: gpu.barrier
 // CHECK: gpu.return
 
 // Attention, packed kernel (PackedAttend.cpp): grid (splits, sequence x KV

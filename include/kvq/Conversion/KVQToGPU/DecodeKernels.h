@@ -29,7 +29,7 @@ struct DecodeKernelConfig {
 /// The kernels built for one configuration and how to launch them.
 /// Parameters (bare pointers to global memory, then scalars):
 ///   append (cache, keys[B,H,T,D], values[B,H,T,D], start i64)
-///       grid (B*H), block (head_dim)
+///       grid (B*H, 2), block (head_dim): block.y 0 keys, 1 values
 ///   attend (cache, queries[B,Hq,D], lengths[B] i32, use_lengths i32,
 ///           partial[maxSplits,B,Hq,D+2] f32)
 ///       grid (splits, B*H), block (attendBlock); splits <= maxSplits;
