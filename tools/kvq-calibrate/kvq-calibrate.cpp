@@ -64,60 +64,65 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
+static cl::OptionCategory toolOptions("kvq-calibrate options");
+
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
-                                      cl::Required);
-static cl::opt<std::string> outputFile("o", cl::desc("JSON table ('-': stdout)"),
-                                       cl::init("-"));
+                                      cl::Required, cl::cat(toolOptions));
+static cl::opt<std::string> outputFile("o",
+                                       cl::desc("JSON table ('-': stdout)"),
+                                       cl::init("-"), cl::cat(toolOptions));
 static cl::opt<std::string> entry("entry", cl::desc("Decode-step function"),
-                                  cl::init("decode_step"));
+                                  cl::init("decode_step"),
+                                  cl::cat(toolOptions));
 static cl::list<unsigned> widths("widths",
                                  cl::desc("Quantized widths to measure "
                                           "(kernel widths 2,3,4,8; 16 is the "
                                           "reference, error 0)"),
-                                 cl::CommaSeparated);
+                                 cl::CommaSeparated, cl::cat(toolOptions));
 static cl::list<std::string>
     streamList("stream",
                cl::desc("A calibration stream of token ids, comma separated "
-                        "(repeatable); replaces the generated streams"));
-static cl::opt<unsigned> numStreams("streams",
-                                    cl::desc("Generated streams"), cl::init(4));
+                        "(repeatable); replaces the generated streams"),
+               cl::cat(toolOptions));
+static cl::opt<unsigned> numStreams("streams", cl::desc("Generated streams"),
+                                    cl::init(4), cl::cat(toolOptions));
 static cl::opt<unsigned> length("length",
                                 cl::desc("Tokens per generated stream"),
-                                cl::init(32));
+                                cl::init(32), cl::cat(toolOptions));
 static cl::opt<uint64_t> seed("seed",
                               cl::desc("Sampling seed of the generated "
                                        "streams (keep it apart from the "
                                        "evaluation's)"),
-                              cl::init(1234));
+                              cl::init(1234), cl::cat(toolOptions));
 static cl::opt<int64_t> startToken("start-token",
                                    cl::desc("First token of generated streams "
                                             "(BOS)"),
-                                   cl::init(1));
+                                   cl::init(1), cl::cat(toolOptions));
 static cl::opt<double> temperature("temperature",
                                    cl::desc("Sampling temperature of the "
                                             "generated streams"),
-                                   cl::init(1.0));
+                                   cl::init(1.0), cl::cat(toolOptions));
 static cl::opt<unsigned> keyGroup("key-group",
                                   cl::desc("Key group of quantized schemes (0: "
                                            "as kvq-assign-bits)"),
-                                  cl::init(0));
+                                  cl::init(0), cl::cat(toolOptions));
 static cl::opt<unsigned> valueGroup("value-group",
                                     cl::desc("Value group of quantized schemes "
                                              "(0: as kvq-assign-bits)"),
-                                    cl::init(0));
+                                    cl::init(0), cl::cat(toolOptions));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level"),
-                                  cl::init(2));
+                                  cl::init(2), cl::cat(toolOptions));
 static cl::opt<bool> perHead("per-head",
                              cl::desc("Measure every KV head of every layer "
                                       "(rows with a 'head': the calibrated "
                                       "policy's granularity=head)"),
-                             cl::init(false));
+                             cl::init(false), cl::cat(toolOptions));
 static cl::opt<unsigned> jobs("jobs",
-                                 cl::desc("Variants compiled and run at once "
-                                          "(0: all cores)"),
-                                 cl::init(0));
+                              cl::desc("Variants compiled and run at once "
+                                       "(0: all cores)"),
+                              cl::init(0), cl::cat(toolOptions));
 static cl::opt<bool> verbose("v", cl::desc("Progress on stderr"),
-                             cl::init(false));
+                             cl::init(false), cl::cat(toolOptions));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "kvq-calibrate: error: " << message << "\n";
@@ -145,6 +150,7 @@ struct Trace {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(
       argc, argv,
       "kvq-calibrate: measured per-layer (or per-KV-head) key/value "

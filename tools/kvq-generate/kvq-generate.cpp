@@ -56,40 +56,44 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
+static cl::OptionCategory toolOptions("kvq-generate options");
+
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
-                                      cl::Required);
+                                      cl::Required, cl::cat(toolOptions));
 static cl::opt<std::string> entry("entry", cl::desc("Decode-step function"),
-                                  cl::init("decode_step"));
+                                  cl::init("decode_step"),
+                                  cl::cat(toolOptions));
 static cl::list<int64_t> prompt("prompt", cl::desc("Prompt token ids"),
-                                cl::CommaSeparated, cl::ZeroOrMore);
+                                cl::CommaSeparated, cl::ZeroOrMore,
+                                cl::cat(toolOptions));
 static cl::opt<std::string>
     promptsFile("prompts",
                 cl::desc("Run every row of this .npy ([streams, tokens], i32 "
                          "or i64) as a prompt, each from empty caches, with "
                          "one compilation"),
-                cl::init(""));
+                cl::init(""), cl::cat(toolOptions));
 static cl::opt<int64_t> steps("steps",
                               cl::desc("Tokens to generate (0: only score the "
                                        "prompt)"),
-                              cl::init(16));
+                              cl::init(16), cl::cat(toolOptions));
 static cl::opt<double>
     temperature("temperature",
                 cl::desc("Sample from softmax(logits / T) (0: greedy argmax)"),
-                cl::init(0.0));
+                cl::init(0.0), cl::cat(toolOptions));
 static cl::opt<unsigned long long>
     seed("seed", cl::desc("Sampler seed; prompt s of --prompts uses seed + s"),
-         cl::init(0));
+         cl::init(0), cl::cat(toolOptions));
 static cl::opt<std::string>
     logitsOut("logits-out",
               cl::desc("Write the logits of every position to this .npy "
                        "([positions, vocab] f32; [streams, positions, vocab] "
                        "with --prompts)"),
-              cl::init(""));
+              cl::init(""), cl::cat(toolOptions));
 static cl::opt<std::string>
     tokensOut("tokens-out",
               cl::desc("Write prompt + generated tokens to this .npy "
                        "([streams, prompt + steps] i64)"),
-              cl::init(""));
+              cl::init(""), cl::cat(toolOptions));
 enum class CacheKind { Auto, Tensor, KVQ };
 static cl::opt<CacheKind> cacheKind(
     "cache", cl::desc("KV cache to run with"),
@@ -100,64 +104,69 @@ static cl::opt<CacheKind> cacheKind(
                           "the module's own full-precision tensor caches"),
                clEnumValN(CacheKind::KVQ, "kvq",
                           "!kvq.cache buffers (kvq-raise-attention)")),
-    cl::init(CacheKind::Auto));
+    cl::init(CacheKind::Auto), cl::cat(toolOptions));
 static cl::opt<unsigned> keyBits("key-bits", cl::desc("Key bits (2,3,4,8,16)"),
-                                 cl::init(16));
+                                 cl::init(16), cl::cat(toolOptions));
 static cl::opt<unsigned> valueBits("value-bits",
                                    cl::desc("Value bits (2,3,4,8,16)"),
-                                   cl::init(16));
+                                   cl::init(16), cl::cat(toolOptions));
 static cl::opt<unsigned> group("group",
                                cl::desc("Quantization group for keys and "
                                         "values (value group clamped to "
                                         "head_dim)"),
-                               cl::init(32));
-static cl::opt<unsigned> keyGroup("key-group", cl::desc("Key group (overrides --group)"),
-                                  cl::init(0));
+                               cl::init(32), cl::cat(toolOptions));
+static cl::opt<unsigned> keyGroup("key-group",
+                                  cl::desc("Key group (overrides --group)"),
+                                  cl::init(0), cl::cat(toolOptions));
 static cl::opt<unsigned> valueGroup("value-group",
                                     cl::desc("Value group (overrides --group)"),
-                                    cl::init(0));
+                                    cl::init(0), cl::cat(toolOptions));
 static cl::opt<unsigned> window("window",
                                 cl::desc("Full-precision window in tokens"),
-                                cl::init(0));
+                                cl::init(0), cl::cat(toolOptions));
 static cl::opt<unsigned>
     keyWindow("key-window",
               cl::desc("Full-precision window of the keys (overrides "
                        "--window; a multiple of the key token group)"),
-              cl::init(0));
+              cl::init(0), cl::cat(toolOptions));
 static cl::opt<unsigned>
     valueWindow("value-window",
                 cl::desc("Full-precision window of the values (overrides "
                          "--window)"),
-                cl::init(0));
+                cl::init(0), cl::cat(toolOptions));
 static cl::opt<std::string> keyGranularity("key-granularity",
                                            cl::init("per_channel"),
-                                           cl::desc("per_channel or per_token"));
-static cl::opt<std::string> valueGranularity("value-granularity",
-                                             cl::init("per_token"),
-                                             cl::desc("per_channel or per_token"));
+                                           cl::desc("per_channel or per_token"),
+                                           cl::cat(toolOptions));
+static cl::opt<std::string>
+    valueGranularity("value-granularity", cl::init("per_token"),
+                     cl::desc("per_channel or per_token"),
+                     cl::cat(toolOptions));
 static cl::opt<bool> symmetric("symmetric",
                                cl::desc("Symmetric quantization (keys and "
                                         "values)"),
-                               cl::init(false));
+                               cl::init(false), cl::cat(toolOptions));
 static cl::opt<std::string> scaleType("scale-type", cl::init("f16"),
-                                      cl::desc("f16, bf16 or f32"));
+                                      cl::desc("f16, bf16 or f32"),
+                                      cl::cat(toolOptions));
 static cl::opt<std::string> keyRotation("key-rotation", cl::init("none"),
-                                        cl::desc("none or hadamard"));
+                                        cl::desc("none or hadamard"),
+                                        cl::cat(toolOptions));
 static cl::list<unsigned>
     layerKeyBits("layer-key-bits",
                  cl::desc("Key bits of each layer (one per layer, in layer "
                           "order; overrides --key-bits)"),
-                 cl::CommaSeparated);
+                 cl::CommaSeparated, cl::cat(toolOptions));
 static cl::list<unsigned>
     layerValueBits("layer-value-bits",
                    cl::desc("Value bits of each layer (one per layer, in "
                             "layer order; overrides --value-bits)"),
-                   cl::CommaSeparated);
+                   cl::CommaSeparated, cl::cat(toolOptions));
 static cl::opt<std::string>
     emitModule("emit-module",
                cl::desc("Write the module as it runs (after raising and "
                         "retyping the caches, before lowering) to this file"),
-               cl::init(""));
+               cl::init(""), cl::cat(toolOptions));
 enum class Progress { Auto, On, Off };
 static cl::opt<Progress> progress(
     "progress", cl::desc("Progress on stderr"),
@@ -165,12 +174,12 @@ static cl::opt<Progress> progress(
                           "when stderr is a terminal and the run is long"),
                clEnumValN(Progress::On, "on", "always"),
                clEnumValN(Progress::Off, "off", "never")),
-    cl::init(Progress::Auto));
+    cl::init(Progress::Auto), cl::cat(toolOptions));
 static cl::opt<bool> quiet("quiet",
                            cl::desc("Print only the generated token ids"),
-                           cl::init(false));
+                           cl::init(false), cl::cat(toolOptions));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level"),
-                                  cl::init(2));
+                                  cl::init(2), cl::cat(toolOptions));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "kvq-generate: error: " << message << "\n";
@@ -259,6 +268,7 @@ static LogicalResult applyLayerBits(func::FuncOp func) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(
       argc, argv, "kvq-generate: greedy generation with a decode-step module\n");
 

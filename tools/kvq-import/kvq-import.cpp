@@ -26,16 +26,19 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputPath(cl::Positional,
-                                      cl::desc("<checkpoint file or directory>"),
-                                      cl::Required);
+static cl::OptionCategory toolOptions("kvq-import options");
+
+static cl::opt<std::string>
+    inputPath(cl::Positional, cl::desc("<checkpoint file or directory>"),
+              cl::Required, cl::cat(toolOptions));
 static cl::opt<std::string> outputPath("o", cl::desc("Output .mlir file"),
-                                       cl::value_desc("file"), cl::init("-"));
+                                       cl::value_desc("file"), cl::init("-"),
+                                       cl::cat(toolOptions));
 static cl::opt<std::string>
     configPath("config",
                cl::desc("Hugging Face config.json for a safetensors "
                         "checkpoint (default: config.json beside it)"),
-               cl::init(""));
+               cl::init(""), cl::cat(toolOptions));
 static cl::opt<kvq::CheckpointFormat> format(
     "format", cl::desc("Checkpoint format (default: detected from the file)"),
     cl::values(clEnumValN(kvq::CheckpointFormat::Auto, "auto", "detect"),
@@ -44,7 +47,7 @@ static cl::opt<kvq::CheckpointFormat> format(
                clEnumValN(kvq::CheckpointFormat::SafeTensors, "safetensors",
                           "safetensors + config.json"),
                clEnumValN(kvq::CheckpointFormat::GGUF, "gguf", "GGUF v2/v3")),
-    cl::init(kvq::CheckpointFormat::Auto));
+    cl::init(kvq::CheckpointFormat::Auto), cl::cat(toolOptions));
 static cl::opt<kvq::WeightStorage> weights(
     "weights", cl::desc("Where the weights go"),
     cl::values(clEnumValN(kvq::WeightStorage::Auto, "auto",
@@ -54,21 +57,21 @@ static cl::opt<kvq::WeightStorage> weights(
                clEnumValN(kvq::WeightStorage::External, "external",
                           "references into the checkpoint, mapped at run "
                           "time")),
-    cl::init(kvq::WeightStorage::Auto));
+    cl::init(kvq::WeightStorage::Auto), cl::cat(toolOptions));
 static cl::opt<unsigned> inlineLimit(
     "inline-limit-mb",
     cl::desc("Largest total weight size inlined by --weights=auto (MiB)"),
-    cl::init(64));
+    cl::init(64), cl::cat(toolOptions));
 static cl::opt<int64_t> context(
     "context",
     cl::desc("KV-cache capacity in tokens (default: min(the model's context, "
              "its sliding window, 4096))"),
-    cl::init(0));
-static cl::opt<std::string> functionName("function",
-                                         cl::desc("Name of the decode function"),
-                                         cl::init("decode_step"));
+    cl::init(0), cl::cat(toolOptions));
+static cl::opt<std::string>
+    functionName("function", cl::desc("Name of the decode function"),
+                 cl::init("decode_step"), cl::cat(toolOptions));
 static cl::opt<bool> verbose("v", cl::desc("Describe the model on stderr"),
-                             cl::init(false));
+                             cl::init(false), cl::cat(toolOptions));
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "kvq-import: error: " << message << "\n";
@@ -77,6 +80,7 @@ static int fail(const llvm::Twine &message) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(
       argc, argv, "kvq-import: checkpoint -> decode-step MLIR module\n");
 
