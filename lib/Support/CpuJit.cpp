@@ -32,6 +32,19 @@ OwningOpRef<ModuleOp> kvq::parseModuleFile(llvm::StringRef path,
   return module;
 }
 
+bool kvq::ModuleFile::load(llvm::StringRef path, llvm::StringRef name,
+                           std::string &error) {
+  module = parseModuleFile(path, context, sourceMgr, error);
+  if (!module)
+    return false;
+  entry = module->lookupSymbol<func::FuncOp>(name);
+  if (!entry || entry.isExternal()) {
+    error = ("module '" + path + "' has no func.func @" + name).str();
+    return false;
+  }
+  return true;
+}
+
 llvm::Expected<std::unique_ptr<ExecutionEngine>>
 kvq::compileForCPU(ModuleOp module, llvm::StringRef entry, unsigned optLevel,
                    const llvm::StringMap<void *> &symbols) {

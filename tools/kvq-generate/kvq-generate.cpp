@@ -338,17 +338,12 @@ int main(int argc, char **argv) {
   ::kvq::registerAllDialects(registry);
   MLIRContext context(registry);
   context.printOpOnDiagnostic(false);
-
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  ::kvq::ModuleFile input(context);
   std::string error;
-  OwningOpRef<ModuleOp> module =
-      ::kvq::parseModuleFile(inputFile, context, sourceMgr, error);
-  if (!module)
+  if (!input.load(inputFile, entry, error))
     return fail(error);
-  auto func = module->lookupSymbol<func::FuncOp>(entry);
-  if (!func || func.isExternal())
-    return fail("module '" + inputFile + "' has no func.func @" + entry);
+  OwningOpRef<ModuleOp> &module = input.module;
+  func::FuncOp func = input.entry;
 
   bool hasKVQCaches = llvm::any_of(func.getArgumentTypes(), [](Type t) {
     return isa<mlir::kvq::CacheType>(t);

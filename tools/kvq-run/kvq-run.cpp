@@ -168,18 +168,12 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   kvq::registerAllDialects(registry);
   MLIRContext context(registry);
-
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  kvq::ModuleFile input(context);
   std::string error;
-  OwningOpRef<ModuleOp> module =
-      kvq::parseModuleFile(inputFile, context, sourceMgr, error);
-  if (!module)
+  if (!input.load(inputFile, entry, error))
     return fail(error);
-
-  auto func = module->lookupSymbol<func::FuncOp>(entry);
-  if (!func)
-    return fail("module '" + inputFile + "' has no func.func @" + entry);
+  OwningOpRef<ModuleOp> &module = input.module;
+  func::FuncOp func = input.entry;
   FunctionType signature = func.getFunctionType();
   if (inputs.size() != signature.getNumInputs())
     return fail("@" + entry + " takes " + llvm::Twine(signature.getNumInputs()) +

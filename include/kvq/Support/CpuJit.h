@@ -9,8 +9,10 @@
 #ifndef KVQ_SUPPORT_CPUJIT_H
 #define KVQ_SUPPORT_CPUJIT_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
@@ -28,6 +30,22 @@ mlir::OwningOpRef<mlir::ModuleOp> parseModuleFile(llvm::StringRef path,
                                                   mlir::MLIRContext &context,
                                                   llvm::SourceMgr &sourceMgr,
                                                   std::string &error);
+
+/// A module file and its entry function as the JIT tools read them, with
+/// diagnostics printed against the file's source.
+struct ModuleFile {
+  explicit ModuleFile(mlir::MLIRContext &context)
+      : diagnostics(sourceMgr, &context), context(context) {}
+  /// Parses `path` and finds its func.func @`name`, which must have a body;
+  /// false, with `error` set, if either fails.
+  bool load(llvm::StringRef path, llvm::StringRef name, std::string &error);
+
+  llvm::SourceMgr sourceMgr;
+  mlir::SourceMgrDiagnosticHandler diagnostics;
+  mlir::MLIRContext &context;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  mlir::func::FuncOp entry;
+};
 
 /// Gives `entry` a C interface, lowers `module` for the CPU (unless it is
 /// already in the LLVM dialect) with results returned through
