@@ -1,9 +1,10 @@
 //===- DecodeKernels.cpp - fused GPU kernels of a kvq decode step ----------===//
 //
 // Three kernels per cache configuration (docs/gpu.md):
-//  - append: one block per (sequence, KV head), one thread per channel; new
-//    tokens enter the window ring, due token groups are quantized with the
-//    CPU reference's arithmetic (bit-identical storage);
+//  - append: one block per (sequence, KV head) and tensor (keys, values),
+//    one thread per channel; new tokens enter the window ring, due token
+//    groups are quantized with the CPU reference's arithmetic (bit-identical
+//    storage);
 //  - attend: split-K flash decoding, reading each split's share of the cache
 //    once for all query heads of a KV head. Caches with packed keys and
 //    values in the usual layouts get the register-blocked kernel of
