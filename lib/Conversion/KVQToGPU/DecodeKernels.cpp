@@ -393,18 +393,12 @@ void appendTensor(IRB &b, CacheType type, const TensorViews &v, Value input,
       gpu::BarrierOp::create(gb);
       return state;
     }
-    SmallVector<Value> state =
-        numerics.accumulate(gb, numerics.initial(gb), x);
-    for (int64_t offset = std::min(group, kWarp) / 2; offset >= 1;
-         offset /= 2) {
-      SmallVector<Value> other;
-      for (Value part : state)
-        other.push_back(gpu::ShuffleOp::create(gb, part, int32_t(offset),
-                                               int32_t(kWarp),
-                                               gpu::ShuffleMode::XOR)
-                            .getShuffleResult());
-      state = numerics.combine(gb, state, other);
-    }
+    SmallVector<Value> state = warpReduce(
+        gb, numerics.accumulate(gb, numerics.initial(gb), x),
+        [&](IRB &cb, ValueRange l, ValueRange r) {
+          return numerics.combine(cb, l, r);
+        },
+        1, int32_t(std::min(group, kWarp)));
     if (group <= kWarp)
       return state;
     // Groups of whole warps: lane 0 of each warp parks its state.

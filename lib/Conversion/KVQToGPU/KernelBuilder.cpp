@@ -114,16 +114,31 @@ Value fmaF(IRB &b, Value a, Value x, Value c) {
 }
 
 /// Butterfly over the lane bits [lowOffset, highOffset).
+SmallVector<Value> warpReduce(
+    IRB &b, ValueRange v,
+    function_ref<SmallVector<Value>(IRB &, ValueRange, ValueRange)> combine,
+    int32_t lowOffset, int32_t highOffset) {
+  SmallVector<Value> state(v);
+  for (int32_t offset = highOffset / 2; offset >= lowOffset; offset /= 2) {
+    SmallVector<Value> other;
+    for (Value part : state)
+      other.push_back(
+          gpu::ShuffleOp::create(b, part, offset, kWarp, gpu::ShuffleMode::XOR)
+              .getShuffleResult());
+    state = combine(b, state, other);
+  }
+  return state;
+}
+
 Value warpReduce(IRB &b, Value v,
                  function_ref<Value(IRB &, Value, Value)> combine,
                  int32_t lowOffset, int32_t highOffset) {
-  for (int32_t offset = highOffset / 2; offset >= lowOffset; offset /= 2) {
-    Value other = gpu::ShuffleOp::create(b, v, offset, kWarp,
-                                         gpu::ShuffleMode::XOR)
-                      .getShuffleResult();
-    v = combine(b, v, other);
-  }
-  return v;
+  return warpReduce(
+      b, ValueRange{v},
+      [&](IRB &ib, ValueRange x, ValueRange y) -> SmallVector<Value> {
+        return {combine(ib, x[0], y[0])};
+      },
+      lowOffset, highOffset)[0];
 }
 Value warpMax(IRB &b, Value v) {
   return warpReduce(b, v, [](IRB &x, Value l, Value r) -> Value {
@@ -160,20 +175,28 @@ SplitTokens splitTokens(IRB &b, const CacheViews &v, Value lengths,
   return s;
 }
 
-void stageQueries(IRB &b, Value queries, Value shared, Value seq,
-                  Value kvHead, int64_t groupSize, int64_t dim, Value scale,
-                  Value tid, int64_t threads) {
-  scf::ForOp::create(
-      b, tid, cIndex(b, groupSize * dim), cIndex(b, threads), ValueRange{},
-      [&](OpBuilder &nested, Location loc, Value e, ValueRange) {
-        IRB ib(loc, nested);
-        Value r = arith::DivUIOp::create(ib, e, cIndex(ib, dim));
-        Value d = arith::RemUIOp::create(ib, e, cIndex(ib, dim));
+void forEachElement(IRB &b, Value tid, int64_t rows, int64_t cols,
+                    int64_t threads,
+                    function_ref<void(IRB &, Value, Value)> body) {
+  scf::ForOp::create(b, tid, cIndex(b, rows * cols), cIndex(b, threads),
+                     ValueRange{},
+                     [&](OpBuilder &nested, Location loc, Value e, ValueRange) {
+                       IRB ib(loc, nested);
+                       body(ib, arith::DivUIOp::create(ib, e, cIndex(ib, cols)),
+                            arith::RemUIOp::create(ib, e, cIndex(ib, cols)));
+                       scf::YieldOp::create(ib);
+                     });
+}
+
+void stageQueries(IRB &b, Value queries, Value shared, Value seq, Value kvHead,
+                  int64_t groupSize, int64_t dim, Value scale, Value tid,
+                  int64_t threads) {
+  forEachElement(
+      b, tid, groupSize, dim, threads, [&](IRB &ib, Value r, Value d) {
         Value hq = add(ib, mul(ib, kvHead, cIndex(ib, groupSize)), r);
         Value q = loadF32(ib, queries, {seq, hq, d});
         memref::StoreOp::create(ib, mulF(ib, q, scale), shared,
                                 ValueRange{r, d});
-        scf::YieldOp::create(ib);
       });
 }
 
@@ -221,16 +244,11 @@ void blockHadamard(IRB &b, Value buffer, int64_t rows, int64_t dim,
     gpu::BarrierOp::create(b);
   }
   Value norm = cF32(b, 1.0 / std::sqrt(double(dim)));
-  scf::ForOp::create(
-      b, tid, cIndex(b, rows * dim), cIndex(b, threads), ValueRange{},
-      [&](OpBuilder &nested, Location loc, Value e, ValueRange) {
-        IRB ib(loc, nested);
-        Value row = arith::DivUIOp::create(ib, e, cIndex(ib, dim));
-        Value col = arith::RemUIOp::create(ib, e, cIndex(ib, dim));
+  forEachElement(
+      b, tid, rows, dim, threads, [&](IRB &ib, Value row, Value col) {
         Value x = memref::LoadOp::create(ib, buffer, ValueRange{row, col});
         memref::StoreOp::create(ib, mulF(ib, x, norm), buffer,
                                 ValueRange{row, col});
-        scf::YieldOp::create(ib);
       });
   gpu::BarrierOp::create(b);
 }

@@ -61,6 +61,12 @@ Value fmaF(IRB &b, Value a, Value x, Value c);
 Value warpReduce(IRB &b, Value v,
                  function_ref<Value(IRB &, Value, Value)> combine,
                  int32_t lowOffset = 1, int32_t highOffset = kWarp);
+/// The same for a state of several values (each shuffled), merged by
+/// `combine`.
+SmallVector<Value> warpReduce(
+    IRB &b, ValueRange v,
+    function_ref<SmallVector<Value>(IRB &, ValueRange, ValueRange)> combine,
+    int32_t lowOffset = 1, int32_t highOffset = kWarp);
 Value warpMax(IRB &b, Value v);
 Value warpSum(IRB &b, Value v);
 
@@ -76,6 +82,12 @@ struct SplitTokens {
 SplitTokens splitTokens(IRB &b, const CacheViews &v, Value lengths,
                         Value useLengths, Value seq, Value split, Value splits,
                         int64_t tile);
+
+/// for (e = tid; e < rows * cols; e += threads) body(e / cols, e % cols):
+/// the elements of a [rows][cols] array spread over a block's threads.
+void forEachElement(IRB &b, Value tid, int64_t rows, int64_t cols,
+                    int64_t threads,
+                    function_ref<void(IRB &, Value, Value)> body);
 
 /// Copies the `groupSize` queries of KV head `kvHead` of sequence `seq`
 /// (rows kvHead * groupSize + r of queries[seq], [Hq][dim]) into `shared`

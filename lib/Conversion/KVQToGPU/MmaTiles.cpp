@@ -594,6 +594,16 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
         Value corr = exp2Approx(lb, arith::SubFOp::create(lb, m, mNew));
         SmallVector<Value> p(8);
         Value lNew = mulF(lb, l, corr);
+        // The loop's next state: max, sum, value bias `z`, outputs, folded
+        // queries and the prefetched key words.
+        auto yieldState = [&](Value z) {
+          SmallVector<Value> next = {mNew, lNew, z};
+          next.append(o);
+          next.append(folded);
+          if (prefetch)
+            next.append(nextKeyWords);
+          scf::YieldOp::create(lb, next);
+        };
         if (halfValues) {
           for (int64_t i = 0; i < 8; ++i) {
             Value e = exp2Approx(lb, arith::SubFOp::create(lb, s[i], mNew));
@@ -601,12 +611,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
             lNew = addF(lb, lNew, p[i]);
           }
           halfValueTile(lb, p, corr, valueWords, valueScales, valueZeros, o);
-          SmallVector<Value> next = {mNew, lNew, zb};
-          next.append(o);
-          next.append(folded);
-          if (prefetch)
-            next.append(nextKeyWords);
-          scf::YieldOp::create(lb, next);
+          yieldState(zb);
           return;
         }
         Value zNew = mulF(lb, zb, corr);
@@ -713,12 +718,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
                            invFv, mulF(lb, out, corr));
           }
 
-        SmallVector<Value> next = {mNew, lNew, zNew};
-        next.append(o);
-        next.append(folded);
-        if (prefetch)
-          next.append(nextKeyWords);
-        scf::YieldOp::create(lb, next);
+        yieldState(zNew);
       });
 
   ValueRange res = loop.getResults();
