@@ -232,16 +232,16 @@ int main(int argc, char **argv) {
         {"append_tokens", integer("append_tokens")},
         {"max_splits", integer("max_splits")},
         {"workspace_bytes", integer("workspace_bytes")},
+        {"arrivals_offset", integer("arrivals_offset")},
         {"scale", d.getAs<FloatAttr>("scale").getValueAsDouble()},
         {"keys", schemeJson(layout.keys)},
         {"values", schemeJson(layout.values)},
         {"append", kernel("append")},
         {"attend", kernel("attend")},
-        {"combine", kernel("combine")},
     });
   }
   llvm::json::Object manifest{
-      {"format", "kvq-gpu-aot/1"},
+      {"format", "kvq-gpu-aot/2"},
       {"chip", chip},
       {"ptx", "kernels.ptx"},
       {"cubin", haveCubin ? llvm::json::Value("kernels.cubin")
@@ -249,12 +249,12 @@ int main(int argc, char **argv) {
       {"signatures",
        llvm::json::Object{
            {"append", "(cache*, keys[B,H,T,D]*, values[B,H,T,D]*, i64 start); "
-                      "grid B*H, block append.block"},
+                      "grid (B*H, 2), block append.block"},
            {"attend", "(cache*, queries[B,Hq,D]*, lengths[B] i32*, i32 "
-                      "use_lengths, workspace f32*); grid (splits, B*H), "
-                      "block attend.block"},
-           {"combine", "(workspace f32*, out[B,Hq,D]*, i32 splits); grid "
-                       "B*Hq, block combine.block"}}},
+                      "use_lengths, workspace f32*, workspace + "
+                      "arrivals_offset i32*, out[B,Hq,D]*); grid (splits, "
+                      "B*H), block attend.block; the arrival counts start "
+                      "zeroed and each launch leaves them zeroed"}}},
       {"configs", std::move(entries)}};
   std::string text;
   llvm::raw_string_ostream(text)

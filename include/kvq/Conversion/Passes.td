@@ -41,7 +41,7 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
   let summary = "Generate the fused GPU decode kernels of every attended cache";
   let description = [{
     For every distinct `kvq.attend` configuration in the module (cache type,
-    number of query heads, softmax scale) builds three kernels into
+    number of query heads, softmax scale) builds two kernels into
     `gpu.module @kvq_kernels` (docs/gpu.md):
 
     - `kvq_append_<config>`: appends the `T` new tokens of a `kvq.append`
@@ -51,8 +51,10 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
       cache, one block per (split, sequence x KV head) serving all query
       heads of the group; for packed per-channel keys and per-token values
       with at most 4 query heads per KV head its tiles run on tensor cores
-      (`nvvm.mma.sync`: int8 for the scores, int8 or f16 for the values);
-    - `kvq_combine_<config>`: merges the splits.
+      (`nvvm.mma.sync`: int8 for the scores, int8 or f16 for the values).
+      The blocks that finish last merge the splits' partial states (groups
+      of 8 splits, then the groups, counted with atomics in the workspace),
+      so a decode step is one launch.
 
     Kernels take bare pointers to global memory (static shapes) and carry
     `known_block_size` (launch bounds). The module gets a `kvq.kernels`
@@ -63,7 +65,7 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
   }];
   let options = [
     Option<"maxSplits", "max-splits", "int64_t", /*default=*/"0",
-           "Largest split-K count the workspace is sized for (0: "
+           "Largest split-K count the workspace is sized for, at most 256 (0: "
            "min(256, ceil(capacity / tile)); tile: 64 tokens for the "
            "packed attention kernel on tensor cores, 32 on CUDA cores, 128 "
            "for the generic one)">,
@@ -95,8 +97,9 @@ def ConvertKVQToGPULaunches
       capacity (`cf.assert`) and launches `kvq_append_<config>`;
     - `kvq.attend` copies queries (and lengths) to the device, chooses the
       split-K count from the SM count (`kvqDeviceSMCount()` in the runtime)
-      and the cached length, launches `kvq_attend_<config>` and
-      `kvq_combine_<config>`, and copies the output back;
+      and the cached length, allocates the workspace (partial states and
+      zeroed arrival counts), launches `kvq_attend_<config>` and copies the
+      output back;
     - `kvq.length` and `kvq.storage` copy the header or the whole buffer back;
       `kvq.bind_projections` is erased.
 

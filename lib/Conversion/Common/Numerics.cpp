@@ -66,14 +66,21 @@ lowering::ifElse(IRB &b, Value cond, TypeRange types,
                  function_ref<SmallVector<Value>(IRB &)> then,
                  function_ref<SmallVector<Value>(IRB &)> otherwise) {
   auto op = scf::IfOp::create(b, types, cond, /*withElseRegion=*/true);
-  {
-    IRB ib = IRB::atBlockBegin(b.getLoc(), &op.getThenRegion().front());
-    scf::YieldOp::create(ib, then(ib));
-  }
-  {
-    IRB ib = IRB::atBlockBegin(b.getLoc(), &op.getElseRegion().front());
-    scf::YieldOp::create(ib, otherwise(ib));
-  }
+  auto fill = [&](Region &region,
+                  function_ref<SmallVector<Value>(IRB &)> body) {
+    // Without results the builder has put an empty scf.yield there already.
+    Block &block = region.front();
+    if (!block.empty()) {
+      IRB ib(b.getLoc(), b.getContext());
+      ib.setInsertionPoint(&block.back());
+      body(ib);
+      return;
+    }
+    IRB ib = IRB::atBlockBegin(b.getLoc(), &block);
+    scf::YieldOp::create(ib, body(ib));
+  };
+  fill(op.getThenRegion(), then);
+  fill(op.getElseRegion(), otherwise);
   return SmallVector<Value>(op.getResults());
 }
 

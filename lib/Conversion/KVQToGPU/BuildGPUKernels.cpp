@@ -3,6 +3,8 @@
 #include "kvq/Conversion/Passes.h"
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
 
+#include "SplitCombine.h"
+
 #include "llvm/ADT/StringSet.h"
 
 namespace mlir::kvq {
@@ -30,6 +32,14 @@ struct BuildGPUKernelsPass
         appendTokens.try_emplace(op.getCache().getType(), tokens);
     });
 
+    if (maxSplits > lowering::kMaxSplits) {
+      module.emitError() << "kvq-build-gpu-kernels: max-splits = "
+                         << int64_t(maxSplits) << " exceeds "
+                         << lowering::kMaxSplits
+                         << ", the most splits the attention kernels' merge "
+                            "supports";
+      return signalPassFailure();
+    }
     SmallVector<AttendOp> attends;
     module.walk([&](AttendOp op) { attends.push_back(op); });
     if (attends.empty()) {
@@ -52,7 +62,7 @@ struct BuildGPUKernelsPass
       if (config.maxSplits <= 0) {
         int64_t tile = getAttendTileTokens(config);
         config.maxSplits = std::min<int64_t>(
-            256, (cache.getCapacity() + tile - 1) / tile);
+            lowering::kMaxSplits, (cache.getCapacity() + tile - 1) / tile);
       }
       if (!built.insert(config.suffix).second)
         continue;
@@ -69,9 +79,9 @@ struct BuildGPUKernelsPass
           builder.getNamedAttr("name",
                                builder.getStringAttr(config.suffix.substr(1))),
           builder.getNamedAttr("cache", TypeAttr::get(cache)),
-          builder.getNamedAttr("cache_bytes",
-                               builder.getI64IntegerAttr(
-                                   getCacheLayout(cache).totalBytes)),
+          builder.getNamedAttr(
+              "cache_bytes",
+              builder.getI64IntegerAttr(getCacheLayout(cache).totalBytes)),
           builder.getNamedAttr("query_heads",
                                builder.getI64IntegerAttr(config.queryHeads)),
           builder.getNamedAttr("append_tokens",
@@ -81,16 +91,17 @@ struct BuildGPUKernelsPass
           builder.getNamedAttr("scale", builder.getF32FloatAttr(config.scale)),
           builder.getNamedAttr("workspace_bytes",
                                builder.getI64IntegerAttr(k.workspaceBytes)),
+          builder.getNamedAttr("arrivals_offset",
+                               builder.getI64IntegerAttr(k.arrivalsOffset)),
           builder.getNamedAttr("append", kernel(k.append, k.appendBlock)),
           builder.getNamedAttr(
               "attend",
               kernel(k.attend, k.attendBlock,
                      {builder.getNamedAttr(
                           "tile", builder.getI64IntegerAttr(k.attendTile)),
-                      builder.getNamedAttr("blocks_per_sm",
-                                           builder.getI64IntegerAttr(
-                                               k.attendBlocksPerSM))})),
-          builder.getNamedAttr("combine", kernel(k.combine, k.combineBlock)),
+                      builder.getNamedAttr(
+                          "blocks_per_sm",
+                          builder.getI64IntegerAttr(k.attendBlocksPerSM))})),
       }));
     }
     module->setAttr("kvq.kernels", builder.getArrayAttr(descriptions));

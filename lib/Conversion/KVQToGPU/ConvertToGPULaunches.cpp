@@ -11,6 +11,7 @@
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
 
 #include "../Common/Numerics.h"
+#include "SplitCombine.h"
 
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
@@ -110,7 +111,6 @@ DecodeKernels kernelsFor(CacheType cache, int64_t queryHeads,
     };
     k.append = name("append");
     k.attend = name("attend");
-    k.combine = name("combine");
     k.appendBlock = block("append");
     k.attendBlock = block("attend");
     auto attend = d.getAs<DictionaryAttr>("attend");
@@ -118,7 +118,6 @@ DecodeKernels kernelsFor(CacheType cache, int64_t queryHeads,
     auto perSM = attend.getAs<IntegerAttr>("blocks_per_sm");
     k.attendTile = tile ? tile.getInt() : 128;
     k.attendBlocksPerSM = perSM ? perSM.getInt() : 32;
-    k.combineBlock = block("combine");
     k.workspaceBytes = d.getAs<IntegerAttr>("workspace_bytes").getInt();
     k.maxSplits = d.getAs<IntegerAttr>("max_splits").getInt();
     k.appendTokens = d.getAs<IntegerAttr>("append_tokens").getInt();
@@ -218,8 +217,15 @@ struct AttendToGPU : public HostPattern<AttendOp> {
             ? toDevice(b, op.getLengths())
             : deviceAlloc(b, MemRefType::get({B}, b.getI32Type()));
     Value useLengths = cI32(b, op.getLengths() ? 1 : 0);
+    lowering::PartialLayout layout{qHeads / H, D};
     Value workspace = deviceAlloc(
-        b, MemRefType::get({k.maxSplits, B, qHeads, D + 2}, b.getF32Type()));
+        b, MemRefType::get({k.maxSplits, B * H, layout.groupStride()},
+                           b.getF32Type()));
+    // Arrival counts of the last-split merge: zero before the launch.
+    Value arrivals = deviceAlloc(
+        b, MemRefType::get({B * H, lowering::getArrivalsPerHead(k.maxSplits)},
+                           b.getI32Type()));
+    gpu::MemsetOp::create(b, TypeRange{}, ValueRange{}, arrivals, cI32(b, 0));
     auto resultType = cast<RankedTensorType>(op.getType());
     Value out = deviceAlloc(b, MemRefType::get(resultType.getShape(),
                                                resultType.getElementType()));
@@ -241,14 +247,10 @@ struct AttendToGPU : public HostPattern<AttendOp> {
         b, arith::MinUIOp::create(b, want, tiles), cIndex(b, k.maxSplits));
     splits = arith::MaxUIOp::create(b, splits, cIndex(b, 1));
 
-    launch(b, k.attend, {splits, cIndex(b, B * H), cIndex(b, 1)},
-           k.attendBlock, {cache, queries, lengths, useLengths, workspace});
-    launch(b, k.combine, {cIndex(b, B * qHeads), cIndex(b, 1), cIndex(b, 1)},
-           k.combineBlock,
-           {workspace, out,
-            arith::IndexCastOp::create(b, b.getI32Type(), splits)});
+    launch(b, k.attend, {splits, cIndex(b, B * H), cIndex(b, 1)}, k.attendBlock,
+           {cache, queries, lengths, useLengths, workspace, arrivals, out});
     Value result = toHost(b, out, resultType);
-    for (Value buffer : {queries, lengths, workspace, out})
+    for (Value buffer : {queries, lengths, workspace, arrivals, out})
       deviceFree(b, buffer);
     rewriter.replaceOp(op, result);
     return success();

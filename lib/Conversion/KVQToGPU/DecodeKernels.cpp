@@ -1,6 +1,7 @@
-//===- DecodeKernels.cpp - fused GPU kernels of a kvq decode step ----------===//
+//===- DecodeKernels.cpp - fused GPU kernels of a kvq decode step
+//----------===//
 //
-// Three kernels per cache configuration (docs/gpu.md):
+// Two kernels per cache configuration (docs/gpu.md):
 //  - append: one block per (sequence, KV head) and tensor (keys, values),
 //    one thread per channel; new tokens enter the window ring, due token
 //    groups are quantized with the CPU reference's arithmetic (bit-identical
@@ -12,8 +13,8 @@
 //    (phase 1: thread = token, 16-byte loads of its packed key row; phase 2:
 //    online softmax per query head with warp shuffles; phase 3: thread =
 //    channel, p * v over the tile). Partial states go to a workspace with
-//    their running max in log2 units;
-//  - combine: merges the splits' partial softmax states.
+//    their running max in log2 units, and the last split of each KV head
+//    to finish merges them (SplitCombine.h): one launch per decode step.
 //
 //===----------------------------------------------------------------------===//
 #include "kvq/Conversion/KVQToGPU/DecodeKernels.h"
@@ -22,6 +23,7 @@
 #include "KernelBuilder.h"
 #include "MmaTiles.h"
 #include "PackedAttend.h"
+#include "SplitCombine.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -52,12 +54,13 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   int64_t Hq = c.queryHeads, R = Hq / H, T = kAttendBlock;
   int64_t bytes = getCacheLayout(type).totalBytes;
   Type f32 = builder.getF32Type(), elt = type.getElementType();
-  SmallVector<Type> params = {
-      paramBuffer({bytes}, builder.getI8Type()),
-      paramBuffer({B, Hq, D}, elt),
-      paramBuffer({B}, builder.getI32Type()),
-      builder.getI32Type(),
-      paramBuffer({c.maxSplits, B, Hq, D + 2}, f32)};
+  SmallVector<Type> params = {paramBuffer({bytes}, builder.getI8Type()),
+                              paramBuffer({B, Hq, D}, elt),
+                              paramBuffer({B}, builder.getI32Type()),
+                              builder.getI32Type(),
+                              getPartialType(c),
+                              getArrivalsType(c),
+                              paramBuffer({B, Hq, D}, elt)};
   SmallVector<Type> shared = {sharedBuffer({R, D}, f32),  // scaled queries
                               sharedBuffer({R, T}, f32),  // scores, then p
                               sharedBuffer({R}, f32),     // running max
@@ -70,7 +73,8 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   IRB b = IRB::atBlockBegin(func.getLoc(), &entry);
   SmallVector<Value> args = globalArguments(b, func);
   Value cache = args[0], queries = args[1], lengths = args[2],
-        useLengths = args[3], partial = args[4];
+        useLengths = args[3], partial = args[4], arrivals = args[5],
+        out = args[6];
   auto attrs = func.getWorkgroupAttributions();
   Value qs = attrs[0], scores = attrs[1], mState = attrs[2], lState = attrs[3],
         corr = attrs[4], mNext = attrs[5], lNext = attrs[6];
@@ -211,14 +215,18 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
         scf::YieldOp::create(lb, next);
       });
 
-  // Partial state of this split: acc (unnormalised), max, sum.
+  // Partial state of this split: acc (unnormalised), max, sum; the last
+  // split of the group merges them.
+  PartialLayout layout = getPartialLayout(c);
   for (int64_t r = 0; r < R; ++r) {
-    Value hq = add(b, mul(b, g, cIndex(b, R)), cIndex(b, r));
+    auto at = [&](IRB &ib, Value col) {
+      return ValueRange{split, head, partialColumn(ib, layout, r, col)};
+    };
     for (int64_t k = 0; k < perThread; ++k) {
       Value d = add(b, tid, cIndex(b, k * T));
       ifThen(b, lt(b, d, cIndex(b, D)), [&](IRB &ib) {
         memref::StoreOp::create(ib, tileLoop.getResult(r * perThread + k),
-                                partial, ValueRange{split, seq, hq, d});
+                                partial, at(ib, d));
       });
     }
     ifThen(b, lt(b, tid, cIndex(b, 1)), [&](IRB &ib) {
@@ -226,80 +234,14 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
           ib,
           mulF(ib, memref::LoadOp::create(ib, mState, cIndex(ib, r)),
                cF32(ib, M_LOG2E)),
-          partial,
-          ValueRange{split, seq, hq, cIndex(ib, D)});
-      memref::StoreOp::create(
-          ib, memref::LoadOp::create(ib, lState, cIndex(ib, r)), partial,
-          ValueRange{split, seq, hq, cIndex(ib, D + 1)});
+          partial, at(ib, cIndex(ib, D)));
+      memref::StoreOp::create(ib,
+                              memref::LoadOp::create(ib, lState, cIndex(ib, r)),
+                              partial, at(ib, cIndex(ib, D + 1)));
     });
   }
-  gpu::ReturnOp::create(b);
-}
-
-void buildCombine(OpBuilder &builder, gpu::GPUModuleOp module,
-                  const DecodeKernelConfig &c, StringRef name) {
-  CacheType type = c.cache;
-  int64_t B = type.getBatch(), D = type.getHeadDim(), Hq = c.queryHeads;
-  Type f32 = builder.getF32Type();
-  SmallVector<Type> params = {paramBuffer({c.maxSplits, B, Hq, D + 2}, f32),
-                              paramBuffer({B, Hq, D}, type.getElementType()),
-                              builder.getI32Type()};
-  gpu::GPUFuncOp func = createKernel(builder, module, name, params, {}, D);
-  IRB b = IRB::atBlockBegin(func.getLoc(), &func.getBody().front());
-  SmallVector<Value> args = globalArguments(b, func);
-  Value partial = args[0], out = args[1];
-  Value splits = arith::IndexCastOp::create(b, b.getIndexType(), args[2]);
-  Value d = threadId(b);
-  Value row = blockId(b, gpu::Dimension::x); // seq * Hq + hq
-  Value seq = arith::DivUIOp::create(b, row, cIndex(b, Hq));
-  Value hq = arith::RemUIOp::create(b, row, cIndex(b, Hq));
-  auto at = [&](IRB &ib, Value s, Value col) {
-    return memref::LoadOp::create(ib, partial, ValueRange{s, seq, hq, col});
-  };
-  // One online pass over the splits, 8 at a time so that their loads are in
-  // flight together: running max m, weighted sums of out and of l.
-  constexpr int64_t kUnroll = 8;
-  Value negInf = cF32(b, -INFINITY), zero = cF32(b, 0.0);
-  SmallVector<Value> sums = forRangeCarry(
-      b, cIndex(b, 0), splits, {negInf, zero, zero},
-      [&](IRB &ib, Value s0, ValueRange a) {
-        SmallVector<Value> ms, xs, ls;
-        Value mNew = a[0];
-        for (int64_t u = 0; u < kUnroll; ++u) {
-          Value s = arith::AddIOp::create(ib, s0, cIndex(ib, u));
-          Value valid = arith::CmpIOp::create(ib, arith::CmpIPredicate::ult, s,
-                                              splits);
-          s = arith::SelectOp::create(ib, valid, s, s0);
-          ms.push_back(arith::SelectOp::create(ib, valid,
-                                               at(ib, s, cIndex(ib, D)), negInf));
-          xs.push_back(at(ib, s, d));
-          ls.push_back(at(ib, s, cIndex(ib, D + 1)));
-          mNew = arith::MaximumFOp::create(ib, mNew, ms.back());
-        }
-        // Nothing seen yet (all -inf): keep the zero sums as they are.
-        Value none = arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ, mNew,
-                                           negInf);
-        Value c = exp2Approx(ib, arith::SubFOp::create(ib, a[0], mNew));
-        c = arith::SelectOp::create(ib, none, cF32(ib, 1.0), c);
-        Value acc = mulF(ib, a[1], c), l = mulF(ib, a[2], c);
-        for (int64_t u = 0; u < kUnroll; ++u) {
-          // Empty or absent splits have max -inf: weight 0 (not exp(nan)).
-          Value w = exp2Approx(ib, arith::SubFOp::create(ib, ms[u], mNew));
-          Value empty = arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ,
-                                              ms[u], negInf);
-          w = arith::SelectOp::create(ib, empty, zero, w);
-          acc = addF(ib, acc, mulF(ib, w, xs[u]));
-          l = addF(ib, l, mulF(ib, w, ls[u]));
-        }
-        return SmallVector<Value>{mNew, acc, l};
-      },
-      kUnroll);
-  sums.erase(sums.begin());
-  Value none = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, sums[1],
-                                     cF32(b, 0.0));
-  Value o = arith::DivFOp::create(b, sums[0], sums[1]);
-  o = arith::SelectOp::create(b, none, cF32(b, 0.0), o);
-  storeFromF32(b, o, out, {seq, hq, d});
+  emitLastSplitCombine(
+      b, {layout, partial, arrivals, out, head, seq, g, tid, split, splits});
   gpu::ReturnOp::create(b);
 }
 
@@ -609,7 +551,6 @@ DecodeKernels mlir::kvq::buildDecodeKernels(OpBuilder &builder,
   DecodeKernels k;
   k.append = "kvq_append" + config.suffix;
   k.attend = "kvq_attend" + config.suffix;
-  k.combine = "kvq_combine" + config.suffix;
   k.appendBlock = config.cache.getHeadDim();
   bool packed = canUsePackedAttend(config);
   k.attendBlock = packed ? kPackedAttendBlock : kAttendBlock;
@@ -619,18 +560,20 @@ DecodeKernels mlir::kvq::buildDecodeKernels(OpBuilder &builder,
   // on tensor cores; the generic kernel measured best at 32
   // (docs/performance.md).
   bool mma = packed && lowering::canUseMmaTiles(config);
-  k.attendBlocksPerSM =
-      !packed ? 32 : mma ? lowering::getMmaBudget(config).blocksPerSM : 8;
-  k.combineBlock = config.cache.getHeadDim();
+  k.attendBlocksPerSM = !packed ? 32
+                        : mma   ? lowering::getMmaBudget(config).blocksPerSM
+                                : 8;
   k.maxSplits = config.maxSplits;
   k.appendTokens = config.appendTokens;
-  k.workspaceBytes = config.maxSplits * config.cache.getBatch() *
-                     config.queryHeads * (config.cache.getHeadDim() + 2) * 4;
+  // The partial states, then the arrival counts (128-byte aligned).
+  MemRefType partial = lowering::getPartialType(config);
+  k.arrivalsOffset = partial.getNumElements() * 4;
+  k.workspaceBytes =
+      k.arrivalsOffset + lowering::getArrivalsType(config).getNumElements() * 4;
   buildAppend(builder, module, config, k.append);
   if (packed)
     buildPackedAttend(builder, module, config, k.attend);
   else
     buildAttend(builder, module, config, k.attend);
-  buildCombine(builder, module, config, k.combine);
   return k;
 }

@@ -1,4 +1,5 @@
-//===- PackedAttend.cpp - register-blocked decode attention ----------------===//
+//===- PackedAttend.cpp - register-blocked decode attention
+//----------------===//
 //
 // One warp per (split, sequence x KV head) walks its tokens in tiles of 32:
 //
@@ -20,12 +21,13 @@
 // Tokens whose key or value is still in the full-precision window (the last
 // window + group at most) take a per-element path after the tiles. Partial
 // states go to the workspace exactly as the generic kernel's (max in log2
-// units), so the combine kernel is shared.
+// units), and the last split merges them the same way (SplitCombine.h).
 //
 //===----------------------------------------------------------------------===//
 #include "PackedAttend.h"
 #include "KernelBuilder.h"
 #include "MmaTiles.h"
+#include "SplitCombine.h"
 
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
 
@@ -164,12 +166,13 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   int64_t Hq = c.queryHeads, R = Hq / H;
   int64_t bytes = getCacheLayout(type).totalBytes;
   Type f32 = builder.getF32Type(), elt = type.getElementType();
-  SmallVector<Type> params = {
-      paramBuffer({bytes}, builder.getI8Type()),
-      paramBuffer({B, Hq, D}, elt),
-      paramBuffer({B}, builder.getI32Type()),
-      builder.getI32Type(),
-      paramBuffer({c.maxSplits, B, Hq, D + 2}, f32)};
+  SmallVector<Type> params = {paramBuffer({bytes}, builder.getI8Type()),
+                              paramBuffer({B, Hq, D}, elt),
+                              paramBuffer({B}, builder.getI32Type()),
+                              builder.getI32Type(),
+                              getPartialType(c),
+                              getArrivalsType(c),
+                              paramBuffer({B, Hq, D}, elt)};
   SmallVector<Type> shared = {sharedBuffer({R, D}, f32),     // queries
                               sharedBuffer({kWarp, R}, f32), // scores, p
                               sharedBuffer({R, D}, f32)};    // tile sums
@@ -184,7 +187,8 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   IRB b = IRB::atBlockBegin(func.getLoc(), &func.getBody().front());
   SmallVector<Value> args = globalArguments(b, func);
   Value cache = args[0], queries = args[1], lengths = args[2],
-        useLengths = args[3], partial = args[4];
+        useLengths = args[3], partial = args[4], arrivals = args[5],
+        out = args[6];
   auto attrs = func.getWorkgroupAttributions();
   Value qS = attrs[0], pS = attrs[1], outS = attrs[2];
 
@@ -461,7 +465,11 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   }
 
   //===--- Tokens in a full-precision window: element by element ----------===//
+  // A lane owns channels [perLane * lane, perLane * (lane + 1)).
   int64_t perLane = D / kWarp;
+  auto channelOf = [&](IRB &ib, int64_t k) {
+    return add(ib, mul(ib, lane, cIndex(ib, perLane)), cIndex(ib, k));
+  };
   SmallVector<Value> tailInits(m);
   tailInits.append(l);
   tailInits.append(R, cF32(b, 1.0));         // correction of the tiles' sums
@@ -496,6 +504,11 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
         ib, v.values.codes, ValueRange{head, tok, divU(ib, d, vp.perWord)});
     Value packed = dequantElement(ib, v.values, head, tok, d, word);
     return select(ib, lt(ib, tok, valueQuantized), packed, windowed);
+  };
+  // This lane's channels of window value row `tok`, one vector load.
+  auto windowRow = [&](IRB &ib, Value tok) {
+    return loadVector(ib, v.values.window,
+                      {head, remU(ib, tok, vSlots), channelOf(ib, 0)}, perLane);
   };
   auto tailLoop = scf::ForOp::create(
       b, packedEnd, end, cIndex(b, kWarp), tailInits,
@@ -534,9 +547,9 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
         // Tokens 16 at a time, unrolled (absent ones have p = 0 and read
         // token t0), so that each group's loads are in flight together: a
         // group whose values are all in the window (the usual case: the
-        // window's own tokens) reads one element per token and channel;
-        // the others also read the packed word, scale and zero, 8 tokens at
-        // a time.
+        // window's own tokens) reads one vector of this lane's channels per
+        // token; the others also read the packed word, scale and zero per
+        // element, 8 tokens at a time.
         constexpr int64_t kWindowUnroll = 16, kMixedUnroll = 8;
         auto accumulate = [&](IRB &jb, Value j0, ValueRange a,
                               bool windowOnly) {
@@ -547,13 +560,12 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
             Value tok = add(jb, t0, j);
             tok = select(jb, lt(jb, tok, end), tok, t0);
             SmallVector<Value> p = loadProbabilities(jb, pS, j, R);
+            SmallVector<Value> row;
+            if (windowOnly)
+              row = windowRow(jb, tok);
             for (int64_t k = 0; k < perLane; ++k) {
-              Value d = add(jb, lane, cIndex(jb, k * kWarp));
-              Value val =
-                  windowOnly
-                      ? loadF32(jb, v.values.window,
-                                {head, remU(jb, tok, vSlots), d})
-                      : tailValue(jb, tok, d);
+              Value val = windowOnly ? toF32(jb, row[k])
+                                     : tailValue(jb, tok, channelOf(jb, k));
               for (int64_t r = 0; r < R; ++r)
                 out[r * perLane + k] =
                     fmaF(jb, p[r], val, out[r * perLane + k]);
@@ -588,27 +600,31 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
         scf::YieldOp::create(lb, next);
       });
 
-  //===--- This split's partial state --------------------------------------===//
+  //===--- This split's partial state; the last split merges them --------===//
   ValueRange fin = tailLoop.getResults();
+  PartialLayout layout = getPartialLayout(c);
   for (int64_t r = 0; r < R; ++r) {
-    Value hq = add(b, mul(b, g, cIndex(b, R)), cIndex(b, r));
+    auto at = [&](IRB &ib, Value col) {
+      return ValueRange{split, head, partialColumn(ib, layout, r, col)};
+    };
     Value corr = fin[2 * R + r];
     for (int64_t k = 0; k < perLane; ++k) {
-      Value d = add(b, lane, cIndex(b, k * kWarp));
+      Value d = channelOf(b, k);
       Value tiles =
           memref::LoadOp::create(b, outS, ValueRange{cIndex(b, r), d});
       Value o = fmaF(b, tiles, corr, fin[3 * R + r * perLane + k]);
-      memref::StoreOp::create(b, o, partial, ValueRange{split, seq, hq, d});
+      memref::StoreOp::create(b, o, partial, at(b, d));
     }
     Value sum = warpSum(b, fin[R + r]);
-    ifThen(b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane,
-                                    cIndex(b, 0)),
-           [&](IRB &ib) {
-             memref::StoreOp::create(ib, fin[r], partial,
-                                     ValueRange{split, seq, hq, cIndex(ib, D)});
-             memref::StoreOp::create(
-                 ib, sum, partial, ValueRange{split, seq, hq, cIndex(ib, D + 1)});
-           });
+    ifThen(
+        b,
+        arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, cIndex(b, 0)),
+        [&](IRB &ib) {
+          memref::StoreOp::create(ib, fin[r], partial, at(ib, cIndex(ib, D)));
+          memref::StoreOp::create(ib, sum, partial, at(ib, cIndex(ib, D + 1)));
+        });
   }
+  emitLastSplitCombine(
+      b, {layout, partial, arrivals, out, head, seq, g, lane, split, splits});
   gpu::ReturnOp::create(b);
 }

@@ -29,12 +29,13 @@ int setError(int code, const std::string &message) {
 }
 
 struct Config {
-  std::string name, append, attend, combine;
-  unsigned appendBlock = 0, attendBlock = 0, combineBlock = 0;
+  std::string name, append, attend;
+  unsigned appendBlock = 0, attendBlock = 0;
   // Split heuristic of the attention kernel (DecodeKernels.h).
   int64_t attendTile = 128, attendBlocksPerSM = 32;
   kvq_config_info info{};
-  CUfunction fnAppend = nullptr, fnAttend = nullptr, fnCombine = nullptr;
+  uint64_t arrivalsOffset = 0; // in the workspace, after the partial states
+  CUfunction fnAppend = nullptr, fnAttend = nullptr;
 };
 
 } // namespace
@@ -71,10 +72,7 @@ struct kvq_library {
     if (!check(d, d->cuModuleGetFunction(&c.fnAppend, module, c.append.c_str()),
                c.append.c_str()) ||
         !check(d, d->cuModuleGetFunction(&c.fnAttend, module, c.attend.c_str()),
-               c.attend.c_str()) ||
-        !check(d, d->cuModuleGetFunction(&c.fnCombine, module,
-                                         c.combine.c_str()),
-               c.combine.c_str())) {
+               c.attend.c_str())) {
       c.fnAppend = nullptr;
       return KVQ_ERR_CUDA;
     }
@@ -114,8 +112,11 @@ int kvq_library_open(const char *manifestPath, kvq_library **out) {
                     std::string("manifest '") + manifestPath + "': " + why);
   };
   const kvq::json::Value *format = root.get("format");
-  if (!format || format->string != "kvq-gpu-aot/1")
-    return fail("not a kvq-gpu-aot/1 manifest");
+  if (!format || format->string != "kvq-gpu-aot/2")
+    return fail(format && format->string == "kvq-gpu-aot/1"
+                    ? "a kvq-gpu-aot/1 manifest (separate combine kernel): "
+                      "rebuild the kernels with this version's kvq-gpu-aot"
+                    : "not a kvq-gpu-aot/2 manifest");
   auto lib = std::make_unique<kvq_library>();
   std::string path(manifestPath);
   size_t slash = path.find_last_of('/');
@@ -165,6 +166,7 @@ int kvq_library_open(const char *manifestPath, kvq_library **out) {
     i.max_splits = int64_t(number("max_splits", ok));
     i.cache_bytes = uint64_t(number("cache_bytes", ok));
     i.workspace_bytes = uint64_t(number("workspace_bytes", ok));
+    config.arrivalsOffset = uint64_t(number("arrivals_offset", ok));
     i.scale = number("scale", ok);
     kernel("append", config.append, config.appendBlock, ok);
     kernel("attend", config.attend, config.attendBlock, ok);
@@ -178,9 +180,10 @@ int kvq_library_open(const char *manifestPath, kvq_library **out) {
           perSM->number >= 1)
         config.attendBlocksPerSM = int64_t(perSM->number);
     }
-    kernel("combine", config.combine, config.combineBlock, ok);
     if (!ok || i.batch <= 0 || i.kv_heads <= 0 || i.max_splits <= 0 ||
-        i.query_heads % i.kv_heads != 0)
+        i.query_heads % i.kv_heads != 0 || config.arrivalsOffset % 4 ||
+        config.arrivalsOffset + uint64_t(i.batch * i.kv_heads) * 4 >
+            i.workspace_bytes)
       return fail("config " + std::to_string(lib->configs.size()) +
                   " is incomplete or inconsistent");
     lib->configs.push_back(std::move(config));
@@ -251,9 +254,15 @@ int kvq_cache_create(kvq_library *library, const char *config,
     return KVQ_ERR_CUDA;
   if (!check(d, d->cuMemAlloc(&cache->workspace, c->info.workspace_bytes),
              "cuMemAlloc(workspace)") ||
-      !check(d, d->cuMemsetD8Async(cache->storage, 0, c->info.cache_bytes,
-                                   nullptr),
-             "cuMemsetD8Async") ||
+      !check(
+          d,
+          d->cuMemsetD8Async(cache->storage, 0, c->info.cache_bytes, nullptr),
+          "cuMemsetD8Async") ||
+      // The attention kernel's arrival counts start at zero (DecodeKernels.h).
+      !check(d,
+             d->cuMemsetD8Async(cache->workspace, 0, c->info.workspace_bytes,
+                                nullptr),
+             "cuMemsetD8Async(workspace)") ||
       !check(d, d->cuCtxSynchronize(), "cuCtxSynchronize")) {
     d->cuMemFree(cache->storage);
     if (cache->workspace)
@@ -342,20 +351,15 @@ int kvq_cache_attend(kvq_cache *cache, uint64_t queries, uint64_t out,
   int32_t useLengths = lengths != 0;
   const Config &c = *cache->config;
   CUstream st = reinterpret_cast<CUstream>(stream);
-  void *attendParams[] = {&cache->storage, &queries, &lengths, &useLengths,
-                          &cache->workspace};
-  void *combineParams[] = {&cache->workspace, &out, &s};
+  CUdeviceptr arrivals = cache->workspace + c.arrivalsOffset;
+  void *attendParams[] = {&cache->storage,   &queries,  &lengths, &useLengths,
+                          &cache->workspace, &arrivals, &out};
+  // One launch: the last split of each KV head merges the others.
   if (!check(d,
              d->cuLaunchKernel(c.fnAttend, unsigned(s),
-                               unsigned(i.batch * i.kv_heads), 1,
-                               c.attendBlock, 1, 1, 0, st, attendParams,
-                               nullptr),
-             "launching the attention kernel") ||
-      !check(d,
-             d->cuLaunchKernel(c.fnCombine, unsigned(i.batch * i.query_heads),
-                               1, 1, c.combineBlock, 1, 1, 0, st,
-                               combineParams, nullptr),
-             "launching the combine kernel"))
+                               unsigned(i.batch * i.kv_heads), 1, c.attendBlock,
+                               1, 1, 0, st, attendParams, nullptr),
+             "launching the attention kernel"))
     return KVQ_ERR_CUDA;
   return KVQ_OK;
 }

@@ -19,12 +19,16 @@
 // CHECK: module attributes {gpu.container_module, kvq.kernels = [{
 // CHECK-SAME: append = {block = 64 : i64, name = "kvq_append_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1"}
 // The packed attention kernel: one-warp blocks, tiles of 32 tokens, a wave
-// of 8 blocks per SM; so max_splits = ceil(256 / 32) = 8 and the workspace
-// 8 splits x 1 x 16 heads x (64 + 2) x 4 bytes = 33792.
+// of 8 blocks per SM; so max_splits = ceil(256 / 32) = 8. The workspace:
+// partial states, 8 splits x 2 KV heads x 544 floats (8 query heads x 68,
+// rounded up to whole 128-byte lines) = 34816 bytes, then the arrival
+// counts, 2 KV heads x (1 + 8 / 8) x 4 bytes.
+// CHECK-SAME: arrivals_offset = 34816 : i64
 // CHECK-SAME: attend = {block = 32 : i64, blocks_per_sm = 8 : i64, name = "kvq_attend_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1", tile = 32 : i64}
 // CHECK-SAME: cache_bytes = 57664 : i64
+// CHECK-NOT: combine
 // CHECK-SAME: max_splits = 8 : i64
-// CHECK-SAME: workspace_bytes = 33792 : i64
+// CHECK-SAME: workspace_bytes = 34832 : i64
 
 // The host function is untouched.
 // CHECK-LABEL: func.func @step
@@ -80,7 +84,9 @@
 // head), one warp; shared memory holds the group's 8 queries, the tile's
 // scores/probabilities [32 tokens][8 heads] and the tiles' sums.
 // CHECK-LABEL: gpu.func @kvq_attend_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1(
-// CHECK-SAME: memref<1x16x64xf16>, %{{.*}}: memref<1xi32>, %{{.*}}: i32, %{{.*}}: memref<8x1x16x66xf32>)
+// Parameters: cache, queries, lengths, use_lengths, the workspace's partial
+// states and arrival counts, the output.
+// CHECK-SAME: memref<1x16x64xf16>, %{{.*}}: memref<1xi32>, %{{.*}}: i32, %{{.*}}: memref<8x2x544xf32>, %{{.*}}: memref<2x2xi32>, %{{.*}}: memref<1x16x64xf16>)
 // CHECK-SAME: workgroup(%{{.*}} : memref<8x64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x8xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<8x64xf32, #gpu.address_space<workgroup>>)
 // CHECK-SAME: kernel attributes {known_block_size = array<i32: 32, 1, 1>}
 // Typed views of the one cache buffer (docs/storage-format.md).
@@ -115,17 +121,32 @@
 // tokens follow element by element; then this split's partial state.
 // CHECK: memref.store %{{.*}} : memref<8x64xf32, #gpu.address_space<workgroup>>
 // CHECK: scf.for
-// CHECK: memref.store %{{.*}} : memref<8x1x16x66xf32, #gpu.address_space<global>>
-// CHECK: gpu.return
-
-// Combine: a block per (sequence, query head), a thread per channel.
-// CHECK-LABEL: gpu.func @kvq_combine_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1(
-// CHECK-SAME: memref<8x1x16x66xf32>, %{{.*}}: memref<1x16x64xf16>, %{{.*}}: i32)
-// CHECK-SAME: known_block_size = array<i32: 64, 1, 1>
-// One online pass over the splits, 8 per iteration.
-// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c8
-// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+// CHECK: memref.store %{{.*}} : memref<8x2x544xf32, #gpu.address_space<global>>
+// The merge, in the same launch: the state is fenced to the GPU scope and
+// counted in its group of 8 splits (lane 0's atomic, broadcast to the
+// warp); the group's last block resets the count, fences, and merges the
+// group's states: vector loads of the rows, one division per output.
+// CHECK: nvvm.memory.barrier <gpu>
+// CHECK-NEXT: gpu.barrier
+// CHECK: memref.atomic_rmw addi %{{.*}}, %{{.*}}[%block_id_y, %{{.*}}] : (i32, memref<2x2xi32, #gpu.address_space<global>>) -> i32
+// CHECK: gpu.shuffle  idx
+// CHECK: memref.store %c0_i32{{.*}}, %{{.*}}[%block_id_y, %{{.*}}] : memref<2x2xi32, #gpu.address_space<global>>
+// CHECK: nvvm.memory.barrier <gpu>
+// CHECK: vector.load %{{.*}} : memref<8x2x544xf32, #gpu.address_space<global>>, vector<2xf32>
+// One group: the outputs directly.
 // CHECK: arith.divf
+// CHECK: memref.store %{{.*}} : memref<1x16x64xf16, #gpu.address_space<global>>
+// Several: the group's state replaces its first split's, is fenced and
+// counted at the head's slot 0; the last group's merger writes the outputs.
+// CHECK: memref.store %{{.*}} : memref<8x2x544xf32, #gpu.address_space<global>>
+// CHECK: nvvm.memory.barrier <gpu>
+// CHECK: nvvm.bar.warp.sync
+// CHECK: memref.atomic_rmw addi %{{.*}}, %{{.*}}[%block_id_y, %c0{{.*}}] : (i32, memref<2x2xi32, #gpu.address_space<global>>) -> i32
+// CHECK: arith.divf
+// CHECK: memref.store %{{.*}} : memref<1x16x64xf16, #gpu.address_space<global>>
+// CHECK: gpu.return
+// No second kernel.
+// CHECK-NOT: gpu.func
 func.func @step(%q: tensor<1x16x64xf16>, %k: tensor<1x2x1x64xf16>,
                 %v: tensor<1x2x1x64xf16>, %c: !cache) -> tensor<1x16x64xf16> {
   kvq.append %k, %v into %c : tensor<1x2x1x64xf16>, tensor<1x2x1x64xf16> into !cache
@@ -153,6 +174,10 @@ func.func @step(%q: tensor<1x16x64xf16>, %k: tensor<1x2x1x64xf16>,
 // CHECK-NOT: vector.load
 // CHECK: memref.load %{{.*}} : memref<1x128x7xi32, #gpu.address_space<global>>
 // CHECK-NOT: vector.load
+// The merge (one split: max_splits = ceil(128 / 128)) reads the partial
+// state back with vector loads.
+// CHECK: nvvm.memory.barrier <gpu>
+// CHECK: vector.load %{{.*}} : memref<1x1x96xf32, #gpu.address_space<global>>, vector<2xf32>
 // CHECK: gpu.return
 func.func @prefill_then_step(%q: tensor<1x1x64xf32>, %k: tensor<1x1x4x64xf32>,
                              %v: tensor<1x1x4x64xf32>, %c: !cache) -> tensor<1x1x64xf32> {

@@ -31,19 +31,21 @@ struct DecodeKernelConfig {
 ///   append (cache, keys[B,H,T,D], values[B,H,T,D], start i64)
 ///       grid (B*H, 2), block (head_dim): block.y 0 keys, 1 values
 ///   attend (cache, queries[B,Hq,D], lengths[B] i32, use_lengths i32,
-///           partial[maxSplits,B,Hq,D+2] f32)
+///           partial f32, arrivals[B*H] i32, out[B,Hq,D])
 ///       grid (splits, B*H), block (attendBlock); splits <= maxSplits;
 ///       split s takes tiles of attendTile tokens, ceil(tiles / splits) each
 ///       (launchers pick splits = clamp(floor(attendBlocksPerSM * SMs /
-///       (B*H)), 1, min(maxSplits, ceil(length / attendTile))))
-///   combine (partial, out[B,Hq,D], splits i32)
-///       grid (B*Hq), block (head_dim)
+///       (B*H)), 1, min(maxSplits, ceil(length / attendTile)))). `partial`
+///       and `arrivals` are the workspace (workspaceBytes, arrivals at
+///       arrivalsOffset); the arrival counts must be zero before the first
+///       launch, and each launch leaves them zero.
 struct DecodeKernels {
-  std::string append, attend, combine;
-  int64_t appendBlock = 0, attendBlock = 0, combineBlock = 0;
+  std::string append, attend;
+  int64_t appendBlock = 0, attendBlock = 0;
   int64_t attendTile = 0;        ///< tokens per split granule
   int64_t attendBlocksPerSM = 0; ///< target of the split heuristic
-  int64_t workspaceBytes = 0; ///< bytes of `partial`
+  int64_t workspaceBytes = 0;    ///< partial states and arrival counts
+  int64_t arrivalsOffset = 0;    ///< byte offset of the arrival counts
   int64_t maxSplits = 0, appendTokens = 0;
 };
 
@@ -55,7 +57,7 @@ DecodeKernelConfig getDecodeKernelConfig(AttendOp op, int64_t appendTokens,
 /// Tokens per split granule of the attention kernel `config` gets.
 int64_t getAttendTileTokens(const DecodeKernelConfig &config);
 
-/// Builds the three kernels of `config` at the end of `module`.
+/// Builds the kernels of `config` at the end of `module`.
 DecodeKernels buildDecodeKernels(OpBuilder &builder, gpu::GPUModuleOp module,
                                  const DecodeKernelConfig &config);
 
