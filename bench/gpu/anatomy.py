@@ -2,15 +2,18 @@
 """Where a decode step's time goes, timed the way bench_peers.py times it.
 
     KVQ_RUNTIME=/tmp/libkvq_runtime.so python3 bench/gpu/anatomy.py \\
-        --artifacts .device/gpu [--case t1x4k_k4v2_g128 ...]
+        --artifacts .device/gpu [--case t1x4k_k4v2_g128 ...] [--splits 8,16]
 
-For each timing case (a cache filled by harness.py's filled_cache) it times,
+For each timing case of prepare.py's artifacts, or each configuration of
+any other kvq-gpu-aot output (e.g. bench/gpu/anatomy-window.mlir's), on a
+cache filled by harness.py's filled_cache, it times
 with the 256 MB L2 flush and a GPU-side spin in front of every call (so the
 host's launch latency is hidden, as in ../shared/peers/bench_peers.py):
   empty1 / empty2  one / two empty kernels of the attend's grid: the floor
                    the method itself puts under any one- or two-launch step
   decode           kvq_cache_attend: the attention kernel, whose last split
-                   per KV head merges the splits (one launch)
+                   per KV head merges the splits (one launch); with
+                   --splits, also at those split counts
   sdpa             torch fp16 SDPA on a cache of the same shape
 Prints one JSON line per case; medians in microseconds.
 """
@@ -60,11 +63,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--artifacts", default=".device/gpu")
     ap.add_argument("--case", action="append")
+    ap.add_argument("--splits", default="",
+                    help="also time decode at these split counts (a,b,...)")
     args = ap.parse_args()
-    with open(os.path.join(args.artifacts, "cases.json")) as f:
-        cases = [c for c in json.load(f) if c.get("timing")]
     with open(os.path.join(args.artifacts, "manifest.json")) as f:
         manifest = json.load(f)
+    listed = os.path.join(args.artifacts, "cases.json")
+    if os.path.exists(listed):  # prepare.py's artifacts: its timing cases
+        with open(listed) as f:
+            cases = [c for c in json.load(f) if c.get("timing")]
+    else:  # any kvq-gpu-aot output: every configuration
+        cases = [{"name": c["name"], "config": c["name"]}
+                 for c in manifest["configs"]]
     if args.case:
         cases = [c for c in cases if c["name"] in args.case]
     lib = Library(os.path.join(args.artifacts, "manifest.json"))
@@ -92,6 +102,9 @@ def main():
         r["empty1"] = cold_us(lambda: run_empty(1), flush)
         r["empty2"] = cold_us(lambda: run_empty(2), flush)
         r["decode"] = cold_us(lambda: cache.attend(q, out=out), flush)
+        for n in [int(x) for x in args.splits.split(",") if x]:
+            r[f"decode_s{n}"] = cold_us(
+                lambda: cache.attend(q, out=out, splits=n), flush)
         C, D = info["capacity"], info["head_dim"]
         k = torch.randn(B, H, C, D, device=dev, dtype=torch.float16)
         v = torch.randn_like(k)

@@ -1,17 +1,21 @@
 //===- SplitCombine.cpp - split-K partial states and their merge ----------===//
 //
-// The last-block merge (the pattern of CUDA's threadFenceReduction sample
-// and CUTLASS's serial split-K), in two levels: each block fences its
-// partial state to the GPU scope and bumps its group's arrival count; the
-// block that completes a group fences again, merges the group's states and
-// counts the group; the block that completes the last group merges the
-// groups. One warp merging every split of a KV head took 8 dependent
-// rounds of loads at 64 splits and was slower than a second launch
-// (docs/performance.md, v3.12).
+// The last-block merge (the pattern of CUTLASS's serial split-K and of
+// cooperative groups' grid sync), in two levels. Ordering, in the PTX
+// memory model: a block's threads store their state, meet at a barrier,
+// and lane 0 fences (release, cumulative over what the barrier ordered
+// before it) and bumps its group's count with an atomic; the lane 0 that
+// reads count = group size - 1 fences (acquire) and a warp barrier orders
+// its warp's loads after that. The block that completes a group merges
+// the group's states and counts the group the same way; the block that
+// completes the last group merges the groups. One warp merging every split
+// of a KV head took 8 dependent rounds of loads at 64 splits and was slower
+// than a second launch (docs/performance.md, v3.12).
 //
 //===----------------------------------------------------------------------===//
 #include "SplitCombine.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 
 #include <cmath>
@@ -65,6 +69,12 @@ Value broadcastFrom(IRB &b, Value v, Value lane) {
                                 gpu::ShuffleMode::IDX)
       .getShuffleResult();
 }
+/// A GPU-scope acquire-release fence (fence.acq_rel.gpu; membar.gl, the
+/// stronger fence.sc.gpu, measured the same).
+void gpuFence(IRB &b) {
+  LLVM::FenceOp::create(b, LLVM::AtomicOrdering::acq_rel,
+                        b.getStringAttr("device"));
+}
 Value toI32(IRB &b, Value index) {
   return arith::IndexCastOp::create(b, b.getI32Type(), index);
 }
@@ -105,6 +115,8 @@ struct Merger {
         ifElse(
             b, first, {b.getI32Type()},
             [&](IRB &ab) -> SmallVector<Value> {
+              // Release: what the block stored before the barrier first.
+              gpuFence(ab);
               return {memref::AtomicRMWOp::create(
                           ab, arith::AtomicRMWKind::addi, cI32(ab, 1),
                           in.arrivals, ValueRange{in.head, slot})
@@ -116,15 +128,17 @@ struct Merger {
     return eqI(b, before,
                arith::SubIOp::create(b, toI32(b, expected), cI32(b, 1)));
   }
-  /// The last arrival: resets the count for the next launch (which the
-  /// stream orders after this one) and fences, so that the states read
-  /// next are the other blocks' (published before they counted).
+  /// The last arrival: lane 0, whose atomic read the count, resets it for
+  /// the next launch (which the stream orders after this one) and fences
+  /// (acquire: the other blocks' states, released before they counted);
+  /// the warp barrier orders the warp's loads after that.
   void consume(IRB &b, Value slot) const {
     ifThen(b, eqI(b, lane, cIndex(b, 0)), [&](IRB &ib) {
       memref::StoreOp::create(ib, cI32(ib, 0), in.arrivals,
                               ValueRange{in.head, slot});
+      gpuFence(ib);
     });
-    NVVM::MembarOp::create(b, NVVM::MemScopeKind::GPU);
+    NVVM::SyncWarpOp::create(b, cU32(b, 0xFFFFFFFFu));
   }
 
   /// Merges the `count` (<= maxCount <= 32) states in slots first + j *
@@ -239,8 +253,8 @@ struct Merger {
 
 void mlir::kvq::lowering::emitLastSplitCombine(IRB &b,
                                                const SplitCombineInputs &in) {
-  // Every thread's stores reach the GPU scope before the block is counted.
-  NVVM::MembarOp::create(b, NVVM::MemScopeKind::GPU);
+  // The block's stores happen before lane 0's fence and count (the barrier
+  // orders them; the release fence is cumulative).
   gpu::BarrierOp::create(b);
   ifThen(b, lt(b, in.tid, cIndex(b, kWarp)), [&](IRB &wb) {
     Merger mg(in, in.tid);
@@ -264,7 +278,6 @@ void mlir::kvq::lowering::emitLastSplitCombine(IRB &b,
             // The group's state replaces its first split's; then the group
             // is counted like a split.
             mg.store(ob, st, first);
-            NVVM::MembarOp::create(ob, NVVM::MemScopeKind::GPU);
             NVVM::SyncWarpOp::create(ob, cU32(ob, 0xFFFFFFFFu));
             Value top = cIndex(ob, 0);
             ifThen(ob, mg.arrive(ob, top, groups), [&](IRB &fb) {

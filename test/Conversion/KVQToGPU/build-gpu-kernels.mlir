@@ -122,25 +122,28 @@
 // CHECK: memref.store %{{.*}} : memref<8x64xf32, #gpu.address_space<workgroup>>
 // CHECK: scf.for
 // CHECK: memref.store %{{.*}} : memref<8x2x544xf32, #gpu.address_space<global>>
-// The merge, in the same launch: the state is fenced to the GPU scope and
-// counted in its group of 8 splits (lane 0's atomic, broadcast to the
-// warp); the group's last block resets the count, fences, and merges the
-// group's states: vector loads of the rows, one division per output.
-// CHECK: nvvm.memory.barrier <gpu>
-// CHECK-NEXT: gpu.barrier
-// CHECK: memref.atomic_rmw addi %{{.*}}, %{{.*}}[%block_id_y, %{{.*}}] : (i32, memref<2x2xi32, #gpu.address_space<global>>) -> i32
+// The merge, in the same launch: after a barrier, lane 0 fences (release)
+// and counts the block in its group of 8 splits with an atomic (broadcast
+// to the warp); the group's last block resets the count, lane 0 fences
+// (acquire), a warp barrier, and the warp merges the group's states:
+// vector loads of the rows, one division per output.
+// CHECK: gpu.barrier
+// CHECK: llvm.fence syncscope("device") acq_rel
+// CHECK-NEXT: arith.constant 1 : i32
+// CHECK-NEXT: memref.atomic_rmw addi %{{.*}}, %{{.*}}[%block_id_y, %{{.*}}] : (i32, memref<2x2xi32, #gpu.address_space<global>>) -> i32
 // CHECK: gpu.shuffle  idx
 // CHECK: memref.store %c0_i32{{.*}}, %{{.*}}[%block_id_y, %{{.*}}] : memref<2x2xi32, #gpu.address_space<global>>
-// CHECK: nvvm.memory.barrier <gpu>
+// CHECK-NEXT: llvm.fence syncscope("device") acq_rel
+// CHECK: nvvm.bar.warp.sync
 // CHECK: vector.load %{{.*}} : memref<8x2x544xf32, #gpu.address_space<global>>, vector<2xf32>
 // One group: the outputs directly.
 // CHECK: arith.divf
 // CHECK: memref.store %{{.*}} : memref<1x16x64xf16, #gpu.address_space<global>>
-// Several: the group's state replaces its first split's, is fenced and
-// counted at the head's slot 0; the last group's merger writes the outputs.
+// Several: the group's state replaces its first split's and is counted the
+// same way at the head's slot 0; the last group's merger writes the outputs.
 // CHECK: memref.store %{{.*}} : memref<8x2x544xf32, #gpu.address_space<global>>
-// CHECK: nvvm.memory.barrier <gpu>
 // CHECK: nvvm.bar.warp.sync
+// CHECK: llvm.fence syncscope("device") acq_rel
 // CHECK: memref.atomic_rmw addi %{{.*}}, %{{.*}}[%block_id_y, %c0{{.*}}] : (i32, memref<2x2xi32, #gpu.address_space<global>>) -> i32
 // CHECK: arith.divf
 // CHECK: memref.store %{{.*}} : memref<1x16x64xf16, #gpu.address_space<global>>
@@ -176,7 +179,7 @@ func.func @step(%q: tensor<1x16x64xf16>, %k: tensor<1x2x1x64xf16>,
 // CHECK-NOT: vector.load
 // The merge (one split: max_splits = ceil(128 / 128)) reads the partial
 // state back with vector loads.
-// CHECK: nvvm.memory.barrier <gpu>
+// CHECK: memref.atomic_rmw addi
 // CHECK: vector.load %{{.*}} : memref<1x1x96xf32, #gpu.address_space<global>>, vector<2xf32>
 // CHECK: gpu.return
 func.func @prefill_then_step(%q: tensor<1x1x64xf32>, %k: tensor<1x1x4x64xf32>,
