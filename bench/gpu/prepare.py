@@ -65,6 +65,10 @@ def correctness_cases(quick):
         case("k3v3", 3, 3),
         case("ragged_k4v2", 4, 2, B=4, Hq=8, lengths=[300, 0, 151, 299]),
         case("f32_k4v2", 4, 2, elt="f32"),
+        # head_dim not a power of two: the generic kernel, and the split
+        # merge's strided channels (96: 3 per lane, 80: not whole warps).
+        case("d96_k4v2", 4, 2, D=96),
+        case("d80_k4v16", 4, 16, D=80),
         case("long_k4v2", 4, 2, B=1, H=2, Hq=16, C=4096, T=3000, group=128,
              window=128),
     ]

@@ -93,9 +93,10 @@ struct Merger {
 
   Merger(const SplitCombineInputs &in, Value lane)
       : in(in), lane(lane), R(in.layout.groupSize), D(in.layout.headDim) {
-    // A lane's channels: a contiguous run (vector loads) when D fills the
-    // warp, else lane, lane + 32, ...
-    contiguous = D % kWarp == 0;
+    // A lane's channels: a contiguous run (one aligned vector load) when D
+    // is 32 times a power of two, else lane, lane + 32, ... (D = 96: runs of
+    // 3 floats would be loaded misaligned).
+    contiguous = D % kWarp == 0 && llvm::isPowerOf2_64(D / kWarp);
     per = (D + kWarp - 1) / kWarp;
   }
 

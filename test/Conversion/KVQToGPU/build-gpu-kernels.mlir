@@ -222,6 +222,27 @@ func.func @mma_step(%q: tensor<2x8x128xf16>, %k: tensor<2x2x1x128xf16>,
 
 // -----
 
+// head_dim 96 (3 channels per lane): the split merge reads and writes the
+// partial rows channel by channel (lane, lane + 32, lane + 64); a vector of
+// 3 floats at lane * 12 bytes would be misaligned. The workspace rows:
+// 96 + 4 floats, the region rounded up to 128.
+!cache = !kvq.cache<1x1x128x96xf16, keys = #kvq.scheme<bits = 16>,
+                    values = #kvq.scheme<bits = 16>>
+
+// CHECK-LABEL: gpu.func @kvq_attend_b1h1q1c128d96_f16_k16_v16_t1(
+// CHECK-SAME: memref<1x1x128xf32>, %{{.*}}: memref<1x2xi32>
+// CHECK: memref.atomic_rmw addi
+// CHECK-NOT: vector.load
+// CHECK: memref.load %{{.*}} : memref<1x1x128xf32, #gpu.address_space<global>>
+// CHECK-NOT: vector.load
+// CHECK: gpu.return
+func.func @d96(%q: tensor<1x1x96xf16>, %c: !cache) -> tensor<1x1x96xf16> {
+  %o = kvq.attend %q, %c : tensor<1x1x96xf16>, !cache -> tensor<1x1x96xf16>
+  return %o : tensor<1x1x96xf16>
+}
+
+// -----
+
 // A module with no attention gets no kernels, and says so.
 // CHECK-LABEL: func.func @no_attention
 // CHECK-NOT: gpu.module
