@@ -81,6 +81,9 @@ SmallVector<Value> loadVector(IRB &b, Value memref, ValueRange indices,
   if (!alignBytes)
     alignBytes =
         std::min<int64_t>(16, count * elt.getIntOrFloatBitWidth() / 8);
+  // Alignments are powers of two: a run of 3 floats is 4-byte aligned, not
+  // 12 (LLVM without assertions would take MaybeAlign(12) silently).
+  alignBytes &= -alignBytes;
   Value vec = vector::LoadOp::create(b, VectorType::get({count}, elt), memref,
                                      indices, /*nontemporal=*/false,
                                      llvm::MaybeAlign(alignBytes));
