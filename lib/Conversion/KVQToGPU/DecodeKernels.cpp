@@ -50,17 +50,10 @@ constexpr int64_t kAttendBlock = 128;
 void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
                  const DecodeKernelConfig &c, StringRef name) {
   CacheType type = c.cache;
-  int64_t B = type.getBatch(), H = type.getKvHeads(), D = type.getHeadDim();
+  int64_t H = type.getKvHeads(), D = type.getHeadDim();
   int64_t Hq = c.queryHeads, R = Hq / H, T = kAttendBlock;
-  int64_t bytes = getCacheLayout(type).totalBytes;
-  Type f32 = builder.getF32Type(), elt = type.getElementType();
-  SmallVector<Type> params = {paramBuffer({bytes}, builder.getI8Type()),
-                              paramBuffer({B, Hq, D}, elt),
-                              paramBuffer({B}, builder.getI32Type()),
-                              builder.getI32Type(),
-                              getPartialType(c),
-                              getArrivalsType(c),
-                              paramBuffer({B, Hq, D}, elt)};
+  Type f32 = builder.getF32Type();
+  SmallVector<Type> params = getAttendParamTypes(builder.getContext(), c);
   SmallVector<Type> shared = {sharedBuffer({R, D}, f32),  // scaled queries
                               sharedBuffer({R, T}, f32),  // scores, then p
                               sharedBuffer({R}, f32),     // running max
@@ -220,7 +213,7 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   PartialLayout layout = getPartialLayout(c);
   for (int64_t r = 0; r < R; ++r) {
     auto at = [&](IRB &ib, Value col) {
-      return ValueRange{split, head, partialColumn(ib, layout, r, col)};
+      return SmallVector<Value>{split, head, partialColumn(ib, layout, r, col)};
     };
     for (int64_t k = 0; k < perThread; ++k) {
       Value d = add(b, tid, cIndex(b, k * T));
@@ -536,6 +529,22 @@ DecodeKernelConfig mlir::kvq::getDecodeKernelConfig(AttendOp op,
              tag(t.getKeys()) + "_v" + tag(t.getValues()) + "_t" +
              std::to_string(appendTokens);
   return c;
+}
+
+SmallVector<Type>
+mlir::kvq::getAttendParamTypes(MLIRContext *context,
+                               const DecodeKernelConfig &config) {
+  CacheType type = config.cache;
+  int64_t B = type.getBatch(), D = type.getHeadDim(), Hq = config.queryHeads;
+  Type i32 = IntegerType::get(context, 32), elt = type.getElementType();
+  return {paramBuffer({getCacheLayout(type).totalBytes},
+                      IntegerType::get(context, 8)),
+          paramBuffer({B, Hq, D}, elt), // queries
+          paramBuffer({B}, i32),        // lengths
+          i32,                          // use_lengths
+          getPartialType(config),
+          getArrivalsType(config),
+          paramBuffer({B, Hq, D}, elt)}; // out
 }
 
 int64_t mlir::kvq::getAttendTileTokens(const DecodeKernelConfig &config) {

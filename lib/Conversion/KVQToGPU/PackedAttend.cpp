@@ -162,17 +162,10 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
                                   const DecodeKernelConfig &c,
                                   StringRef name) {
   CacheType type = c.cache;
-  int64_t B = type.getBatch(), H = type.getKvHeads(), D = type.getHeadDim();
+  int64_t H = type.getKvHeads(), D = type.getHeadDim();
   int64_t Hq = c.queryHeads, R = Hq / H;
-  int64_t bytes = getCacheLayout(type).totalBytes;
-  Type f32 = builder.getF32Type(), elt = type.getElementType();
-  SmallVector<Type> params = {paramBuffer({bytes}, builder.getI8Type()),
-                              paramBuffer({B, Hq, D}, elt),
-                              paramBuffer({B}, builder.getI32Type()),
-                              builder.getI32Type(),
-                              getPartialType(c),
-                              getArrivalsType(c),
-                              paramBuffer({B, Hq, D}, elt)};
+  Type f32 = builder.getF32Type();
+  SmallVector<Type> params = getAttendParamTypes(builder.getContext(), c);
   SmallVector<Type> shared = {sharedBuffer({R, D}, f32),     // queries
                               sharedBuffer({kWarp, R}, f32), // scores, p
                               sharedBuffer({R, D}, f32)};    // tile sums
@@ -605,7 +598,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   PartialLayout layout = getPartialLayout(c);
   for (int64_t r = 0; r < R; ++r) {
     auto at = [&](IRB &ib, Value col) {
-      return ValueRange{split, head, partialColumn(ib, layout, r, col)};
+      return SmallVector<Value>{split, head, partialColumn(ib, layout, r, col)};
     };
     Value corr = fin[2 * R + r];
     for (int64_t k = 0; k < perLane; ++k) {

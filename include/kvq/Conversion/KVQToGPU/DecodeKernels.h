@@ -54,6 +54,11 @@ struct DecodeKernels {
 DecodeKernelConfig getDecodeKernelConfig(AttendOp op, int64_t appendTokens,
                                          int64_t maxSplits);
 
+/// The attention kernel's parameter types (the `attend` signature above),
+/// the same for every attention kernel variant.
+SmallVector<Type> getAttendParamTypes(MLIRContext *context,
+                                      const DecodeKernelConfig &config);
+
 /// Tokens per split granule of the attention kernel `config` gets.
 int64_t getAttendTileTokens(const DecodeKernelConfig &config);
 
