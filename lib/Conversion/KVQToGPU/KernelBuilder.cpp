@@ -92,6 +92,16 @@ SmallVector<Value> loadVector(IRB &b, Value memref, ValueRange indices,
   return out;
 }
 
+Value shuffleFrom(IRB &b, Value v, Value srcLane) {
+  return gpu::ShuffleOp::create(b, v, srcLane, cI32(b, kWarp),
+                                gpu::ShuffleMode::IDX)
+      .getShuffleResult();
+}
+
+Value toI32(IRB &b, Value index) {
+  return arith::IndexCastOp::create(b, b.getI32Type(), index);
+}
+
 Value threadId(IRB &b) {
   return gpu::ThreadIdOp::create(b, gpu::Dimension::x);
 }

@@ -68,6 +68,10 @@ SmallVector<Value> warpReduce(
     function_ref<SmallVector<Value>(IRB &, ValueRange, ValueRange)> combine,
     int32_t lowOffset = 1, int32_t highOffset = kWarp);
 Value warpMax(IRB &b, Value v);
+/// Lane `srcLane`'s `v` (an i32 lane id), to every lane (idx shuffle).
+Value shuffleFrom(IRB &b, Value v, Value srcLane);
+/// An index as i32.
+Value toI32(IRB &b, Value index);
 Value warpSum(IRB &b, Value v);
 
 /// The tokens one attention block attends: `n` of sequence `seq` (the

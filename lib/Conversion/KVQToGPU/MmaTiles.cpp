@@ -64,10 +64,6 @@ Value andI(IRB &b, Value x, uint32_t m) {
 Value maxF(IRB &b, Value x, Value y) {
   return arith::MaximumFOp::create(b, x, y);
 }
-Value toI32(IRB &b, Value index) {
-  return arith::IndexCastOp::create(b, b.getI32Type(), index);
-}
-
 Value prmt(IRB &b, Value lo, Value hi, uint32_t selector) {
   return NVVM::PermuteOp::create(b, b.getI32Type(), lo, hi, cU32(b, selector),
                                  NVVM::PermuteMode::DEFAULT);
@@ -152,11 +148,6 @@ Value half2Of(IRB &b, Value x, Value y) {
                                         ValueRange{toHalf(x), toHalf(y)});
 }
 
-Value shuffleFrom(IRB &b, Value v, Value srcLane) {
-  return gpu::ShuffleOp::create(b, v, srcLane, cI32(b, kWarp),
-                                gpu::ShuffleMode::IDX)
-      .getShuffleResult();
-}
 Value reduceOver(IRB &b, Value v, bool isMax, int32_t low, int32_t high) {
   return warpReduce(
       b, v,

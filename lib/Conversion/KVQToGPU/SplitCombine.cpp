@@ -64,21 +64,12 @@ Value isNegInf(IRB &b, Value x) {
   return arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, x,
                                cF32(b, -INFINITY));
 }
-Value broadcastFrom(IRB &b, Value v, Value lane) {
-  return gpu::ShuffleOp::create(b, v, lane, cI32(b, kWarp),
-                                gpu::ShuffleMode::IDX)
-      .getShuffleResult();
-}
 /// A GPU-scope acquire-release fence (fence.acq_rel.gpu; membar.gl, the
 /// stronger fence.sc.gpu, measured the same).
 void gpuFence(IRB &b) {
   LLVM::FenceOp::create(b, LLVM::AtomicOrdering::acq_rel,
                         b.getStringAttr("device"));
 }
-Value toI32(IRB &b, Value index) {
-  return arith::IndexCastOp::create(b, b.getI32Type(), index);
-}
-
 /// A merged softmax state of query heads 0..R-1: running max (log2 units),
 /// weighted sum and this lane's weighted outputs ([R][per]).
 struct MergedState {
@@ -125,7 +116,7 @@ struct Merger {
             },
             [&](IRB &ab) -> SmallVector<Value> { return {cI32(ab, 0)}; })
             .front();
-    before = broadcastFrom(b, before, cI32(b, 0));
+    before = shuffleFrom(b, before, cI32(b, 0));
     return eqI(b, before,
                arith::SubIOp::create(b, toI32(b, expected), cI32(b, 1)));
   }
@@ -182,7 +173,7 @@ struct Merger {
             Value slot = slotOf(jb, j, inRange);
             for (int64_t r = 0; r < R; ++r) {
               Value wj = select(jb, inRange,
-                                broadcastFrom(jb, w[r], toI32(jb, j)), zero);
+                                shuffleFrom(jb, w[r], toI32(jb, j)), zero);
               SmallVector<Value> x;
               if (contiguous)
                 x = loadVector(jb, in.partial,
