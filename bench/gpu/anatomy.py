@@ -90,7 +90,7 @@ def main():
         out = torch.empty_like(q)
         splits = cache.splits()
         stream = cupy.cuda.ExternalStream(torch.cuda.current_stream().cuda_stream)
-        grid = (splits, B * H)
+        grid = (splits, B * H * cfg["attend"]["query_slices"])
         block = (cfg["attend"]["block"],)
 
         def run_empty(n):

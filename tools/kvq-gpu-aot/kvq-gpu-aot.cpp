@@ -1,7 +1,8 @@
-//===- kvq-gpu-aot.cpp - compile a module's decode kernels for a GPU -------===//
+//===- kvq-gpu-aot.cpp - compile a module's decode kernels for a GPU
+//-------===//
 //
 //   kvq-gpu-aot model.mlir -o out/ [--chip=sm_90] [--features=+ptx80]
-//                                  [--max-splits=N]
+//                                  [--max-splits=N] [--no-spills]
 //
 // Builds the fused decode kernels of every kvq.attend configuration in the
 // module (kvq-build-gpu-kernels), lowers them to NVVM and PTX, assembles a
@@ -12,6 +13,10 @@
 //   out/kernels.cubin  the binary (only with ptxas; ptxas.log has its
 //                      register and spill report)
 //   out/manifest.json  configurations, cache layouts and kernel signatures
+// Kernels that ptxas spills to local memory are listed; with --no-spills an
+// attention kernel that spilled under its register cap is rebuilt without
+// it (kvq-build-gpu-kernels' `uncapped`), its manifest entry recording the
+// fewer blocks per SM that leaves, and spills that remain are warnings.
 //
 //===----------------------------------------------------------------------===//
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
@@ -24,10 +29,12 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/SourceMgr.h"
@@ -50,6 +57,12 @@ static cl::opt<std::string> features("features", cl::desc("PTX features"),
 static cl::opt<int64_t> maxSplits("max-splits",
                                   cl::desc("Largest split-K count (0: auto)"),
                                   cl::init(0), cl::cat(toolOptions));
+static cl::opt<bool> noSpills(
+    "no-spills",
+    cl::desc("Rebuild attention kernels that ptxas spills under their "
+             "register cap without it (fewer blocks per SM: measured slower "
+             "than the small spills, docs/performance.md)"),
+    cl::init(false), cl::cat(toolOptions));
 static cl::opt<std::string> ptxasPath(
     "ptxas", cl::desc("ptxas to assemble the cubin with (default: PATH, then "
                       "/usr/local/cuda/bin)"),
@@ -107,6 +120,48 @@ static llvm::json::Object schemeJson(const ::kvq::TensorLayout &t) {
   return o;
 }
 
+/// An entry function that `ptxas -v` reports spilling to local memory.
+struct Spill {
+  std::string entry;
+  int64_t bytes = 0, registers = 0;
+};
+
+/// The spilling entries of a `ptxas -v` log.
+static std::vector<Spill> readSpills(StringRef logPath) {
+  std::vector<Spill> spills;
+  auto buffer = llvm::MemoryBuffer::getFile(logPath);
+  if (!buffer)
+    return spills;
+  Spill current;
+  auto number = [](StringRef line, StringRef after, StringRef before) {
+    int64_t n = 0;
+    size_t at = line.find(before);
+    if (at == StringRef::npos)
+      return int64_t(0);
+    StringRef head = line.substr(0, at);
+    if (!after.empty())
+      head = head.substr(head.find(after) + after.size());
+    head = head.trim();
+    (void)head.substr(head.rfind(' ') + 1).getAsInteger(10, n);
+    return n;
+  };
+  SmallVector<StringRef> lines;
+  (*buffer)->getBuffer().split(lines, '\n');
+  for (StringRef line : lines) {
+    StringRef marker = "Compiling entry function '";
+    if (size_t at = line.find(marker); at != StringRef::npos) {
+      current = {line.substr(at + marker.size()).split('\'').first.str()};
+    } else if (line.contains(" bytes spill stores")) {
+      current.bytes = number(line, ",", " bytes spill stores");
+    } else if (line.contains("Used ") && line.contains(" registers")) {
+      current.registers = number(line, "Used ", " registers");
+      if (current.bytes > 0 && !current.entry.empty())
+        spills.push_back(current);
+    }
+  }
+  return spills;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(toolOptions);
@@ -124,9 +179,6 @@ int main(int argc, char **argv) {
   if (!file)
     return fail("cannot open '" + inputFile + "': " + error);
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  if (!module)
-    return fail("cannot parse '" + inputFile + "'");
   if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
     return fail("cannot create '" + outDir + "': " + ec.message());
   auto path = [&](StringRef name) {
@@ -135,40 +187,6 @@ int main(int argc, char **argv) {
     return std::string(p);
   };
 
-  // 1. Kernels in the gpu dialect.
-  PassManager build(&context, ModuleOp::getOperationName());
-  std::string buildPipeline =
-      "kvq-build-gpu-kernels{kernels-only=true max-splits=" +
-      std::to_string(maxSplits) + "}";
-  if (failed(parsePassPipeline(buildPipeline, build)) ||
-      failed(build.run(*module)))
-    return fail("building the kernels of '" + inputFile + "' failed");
-  auto configs = (*module)->getAttrOfType<ArrayAttr>("kvq.kernels");
-  if (!configs || configs.empty())
-    return fail("'" + inputFile + "' has no kvq.attend: nothing to compile");
-  if (!writeFile(path("kernels.mlir"), print(*module)))
-    return 1;
-
-  // 2. PTX through NVVM.
-  std::string lower =
-      "nvvm-attach-target{chip=" + chip + " features=" +
-      features + " O=3},gpu-lower-to-nvvm-pipeline{cubin-chip=" + chip +
-      " cubin-features=" + features +
-      " cubin-format=isa kernel-bare-ptr-calling-convention=true opt-level=3}";
-  PassManager pm(&context, ModuleOp::getOperationName());
-  if (failed(parsePassPipeline(lower, pm)) || failed(pm.run(*module)))
-    return fail("lowering the kernels to PTX failed");
-  std::string ptx;
-  module->walk([&](gpu::BinaryOp binary) {
-    for (Attribute object : binary.getObjects())
-      ptx = cast<gpu::ObjectAttr>(object).getObject().str();
-  });
-  if (ptx.empty())
-    return fail("no PTX was produced");
-  if (!writeFile(path("kernels.ptx"), ptx))
-    return 1;
-
-  // 3. cubin, when ptxas is here.
   std::string ptxas = ptxasPath;
   if (ptxas.empty()) {
     if (auto found = llvm::sys::findProgramByName("ptxas"))
@@ -176,13 +194,62 @@ int main(int argc, char **argv) {
     else if (auto cuda = llvm::sys::findProgramByName("ptxas", {"/usr/local/cuda/bin"}))
       ptxas = *cuda;
   }
-  bool haveCubin = false;
-  if (ptxas.empty()) {
+  if (!ptxasPath.empty() && !llvm::sys::fs::can_execute(ptxasPath))
+    return fail("cannot run ptxas '" + ptxasPath + "'");
+  if (ptxas.empty())
     llvm::errs() << "kvq-gpu-aot: note: ptxas not found: wrote PTX only (the "
                     "driver can JIT it; install the CUDA toolkit for a cubin)\n";
-  } else {
-    std::string ptxFile = path("kernels.ptx"), cubin = path("kernels.cubin"),
-                log = path("ptxas.log");
+
+  // Builds the kernels (those named in `uncapped` without their register
+  // cap), lowers them to PTX and assembles the cubin when ptxas is here.
+  OwningOpRef<ModuleOp> module;
+  ArrayAttr configs;
+  std::string ptx;
+  std::string log = path("ptxas.log");
+  auto compile = [&](ArrayRef<std::string> uncapped) -> int {
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+    if (!module)
+      return fail("cannot parse '" + inputFile + "'");
+    // 1. Kernels in the gpu dialect.
+    PassManager build(&context, ModuleOp::getOperationName());
+    std::string buildPipeline =
+        "kvq-build-gpu-kernels{kernels-only=true max-splits=" +
+        std::to_string(maxSplits) +
+        (uncapped.empty() ? "" : " uncapped=" + llvm::join(uncapped, ",")) +
+        "}";
+    if (failed(parsePassPipeline(buildPipeline, build)) ||
+        failed(build.run(*module)))
+      return fail("building the kernels of '" + inputFile + "' failed");
+    configs = (*module)->getAttrOfType<ArrayAttr>("kvq.kernels");
+    if (!configs || configs.empty())
+      return fail("'" + inputFile + "' has no kvq.attend: nothing to compile");
+    if (!writeFile(path("kernels.mlir"), print(*module)))
+      return 1;
+
+    // 2. PTX through NVVM.
+    std::string lower =
+        "nvvm-attach-target{chip=" + chip + " features=" + features +
+        " O=3},gpu-lower-to-nvvm-pipeline{cubin-chip=" + chip +
+        " cubin-features=" + features +
+        " cubin-format=isa kernel-bare-ptr-calling-convention=true "
+        "opt-level=3}";
+    PassManager pm(&context, ModuleOp::getOperationName());
+    if (failed(parsePassPipeline(lower, pm)) || failed(pm.run(*module)))
+      return fail("lowering the kernels to PTX failed");
+    ptx.clear();
+    module->walk([&](gpu::BinaryOp binary) {
+      for (Attribute object : binary.getObjects())
+        ptx = cast<gpu::ObjectAttr>(object).getObject().str();
+    });
+    if (ptx.empty())
+      return fail("no PTX was produced");
+    if (!writeFile(path("kernels.ptx"), ptx))
+      return 1;
+
+    // 3. cubin, when ptxas is here.
+    if (ptxas.empty())
+      return 0;
+    std::string ptxFile = path("kernels.ptx"), cubin = path("kernels.cubin");
     llvm::SmallVector<StringRef> args = {ptxas, "-arch", chip, "-O3", "-v",
                                          ptxFile, "-o", cubin};
     std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log),
@@ -193,7 +260,45 @@ int main(int argc, char **argv) {
     if (rc != 0)
       return fail("ptxas failed (" + llvm::Twine(rc) + "): see '" + log + "' " +
                   message);
-    haveCubin = true;
+    return 0;
+  };
+
+  // With --no-spills, kernels that ptxas spilled under their register cap
+  // are rebuilt uncapped (at fewer blocks per SM, which their manifest entry
+  // records). Not by default: the spills (tens of bytes, L1-resident) cost
+  // less than the occupancy (docs/performance.md, v3.14).
+  if (int rc = compile({}))
+    return rc;
+  bool haveCubin = !ptxas.empty();
+  if (haveCubin && noSpills) {
+    // (A kernel with no .maxnreg gets a target from ptxas itself, which
+    // can spill well below 255 registers too.)
+    std::vector<Spill> spills = readSpills(log);
+    std::vector<std::string> uncapped;
+    for (const Spill &spill : spills)
+      if (StringRef(spill.entry).starts_with("kvq_attend") &&
+          spill.registers < 255)
+        uncapped.push_back(spill.entry);
+    if (!uncapped.empty()) {
+      llvm::errs() << "kvq-gpu-aot: note: rebuilding " << uncapped.size()
+                   << " attention kernel(s) without the register cap (ptxas "
+                      "spilled under it): "
+                   << llvm::join(uncapped, ", ") << "\n";
+      if (int rc = compile(uncapped))
+        return rc;
+      spills = readSpills(log);
+    }
+    for (const Spill &spill : spills)
+      llvm::errs() << "kvq-gpu-aot: warning: '" << spill.entry << "' spills "
+                   << spill.bytes << " bytes to local memory at "
+                   << spill.registers << " registers (see '" << log << "')\n";
+  } else if (haveCubin) {
+    std::vector<Spill> spills = readSpills(log);
+    if (!spills.empty())
+      llvm::errs() << "kvq-gpu-aot: note: " << spills.size()
+                   << " kernel(s) spill to local memory (see '" << log
+                   << "'); --no-spills rebuilds them without the register "
+                      "cap, at fewer blocks per SM\n";
   }
 
   // 4. Manifest.
@@ -206,7 +311,7 @@ int main(int argc, char **argv) {
       auto k = d.getAs<DictionaryAttr>(key);
       llvm::json::Object o{{"name", k.getAs<StringAttr>("name").getValue()},
                            {"block", k.getAs<IntegerAttr>("block").getInt()}};
-      for (StringRef extra : {"tile", "blocks_per_sm"})
+      for (StringRef extra : {"tile", "blocks_per_sm", "query_slices"})
         if (auto v = k.getAs<IntegerAttr>(extra))
           o[extra] = v.getInt();
       return o;
@@ -241,7 +346,7 @@ int main(int argc, char **argv) {
     });
   }
   llvm::json::Object manifest{
-      {"format", "kvq-gpu-aot/2"},
+      {"format", "kvq-gpu-aot/3"},
       {"chip", chip},
       {"ptx", "kernels.ptx"},
       {"cubin", haveCubin ? llvm::json::Value("kernels.cubin")
@@ -253,8 +358,9 @@ int main(int argc, char **argv) {
            {"attend", "(cache*, queries[B,Hq,D]*, lengths[B] i32*, i32 "
                       "use_lengths, workspace f32*, workspace + "
                       "arrivals_offset i32*, out[B,Hq,D]*); grid (splits, "
-                      "B*H), block attend.block; the arrival counts start "
-                      "zeroed and each launch leaves them zeroed"}}},
+                      "B*H*attend.query_slices), block attend.block; the "
+                      "arrival counts start zeroed and each launch leaves "
+                      "them zeroed"}}},
       {"configs", std::move(entries)}};
   std::string text;
   llvm::raw_string_ostream(text)

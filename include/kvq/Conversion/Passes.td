@@ -50,8 +50,11 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
     - `kvq_attend_<config>`: split-K flash-decoding attention over the packed
       cache, one block per (split, sequence x KV head) serving all query
       heads of the group; for packed per-channel keys and per-token values
-      with at most 4 query heads per KV head its tiles run on tensor cores
-      (`nvvm.mma.sync`: int8 for the scores, int8 or f16 for the values).
+      its tiles run on tensor cores (`nvvm.mma.sync`: int8 for the scores,
+      int8 or f16 for the values) for up to 4 query heads per block, and
+      larger groups (8 query heads per KV head) are served by several
+      blocks per KV head, each taking a slice of 2-4 of its query heads
+      (`query_slices` in the description).
       The blocks that finish last merge the splits' partial states (groups
       of 8 splits, then the groups, counted with atomics in the workspace),
       so a decode step is one launch.
@@ -70,7 +73,11 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
            "packed attention kernel on tensor cores, 32 on CUDA cores, 128 "
            "for the generic one)">,
     Option<"kernelsOnly", "kernels-only", "bool", /*default=*/"false",
-           "Drop everything but the generated gpu.module">
+           "Drop everything but the generated gpu.module">,
+    ListOption<"uncapped", "uncapped", "std::string",
+               "Attention kernels (by name) to build without their register "
+               "cap, at fewer blocks per SM: those ptxas spilled under it "
+               "(kvq-gpu-aot passes them when it rebuilds)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",

@@ -66,6 +66,8 @@ struct BuildGPUKernelsPass
       }
       if (!built.insert(config.suffix).second)
         continue;
+      config.uncapped =
+          llvm::is_contained(uncapped, "kvq_attend" + config.suffix);
       DecodeKernels k = buildDecodeKernels(builder, gpuModule, config);
       auto kernel = [&](StringRef name, int64_t block,
                         ArrayRef<NamedAttribute> extra = {}) {
@@ -101,7 +103,10 @@ struct BuildGPUKernelsPass
                           "tile", builder.getI64IntegerAttr(k.attendTile)),
                       builder.getNamedAttr(
                           "blocks_per_sm",
-                          builder.getI64IntegerAttr(k.attendBlocksPerSM))})),
+                          builder.getI64IntegerAttr(k.attendBlocksPerSM)),
+                      builder.getNamedAttr(
+                          "query_slices",
+                          builder.getI64IntegerAttr(k.querySlices))})),
       }));
     }
     module->setAttr("kvq.kernels", builder.getArrayAttr(descriptions));

@@ -116,6 +116,8 @@ DecodeKernels kernelsFor(CacheType cache, int64_t queryHeads,
     auto attend = d.getAs<DictionaryAttr>("attend");
     auto tile = attend.getAs<IntegerAttr>("tile");
     auto perSM = attend.getAs<IntegerAttr>("blocks_per_sm");
+    auto slices = attend.getAs<IntegerAttr>("query_slices");
+    k.querySlices = slices ? slices.getInt() : 1;
     k.attendTile = tile ? tile.getInt() : 128;
     k.attendBlocksPerSM = perSM ? perSM.getInt() : 32;
     k.workspaceBytes = d.getAs<IntegerAttr>("workspace_bytes").getInt();
@@ -209,35 +211,35 @@ struct AttendToGPU : public HostPattern<AttendOp> {
           op, "no kernels for this configuration (run kvq-build-gpu-kernels)");
     IRB b(op.getLoc(), rewriter);
     Value cache = adaptor.getCache();
-    int64_t B = type.getBatch(), H = type.getKvHeads(),
-            D = type.getHeadDim();
+    int64_t B = type.getBatch();
+    DecodeKernelConfig config =
+        getDecodeKernelConfig(op, k.appendTokens, k.maxSplits);
+    if (config.querySlices != k.querySlices)
+      return rewriter.notifyMatchFailure(
+          op, "kernels built with another query slicing (rebuild them)");
+    int64_t rows = lowering::attendBlockRows(config);
     Value queries = toDevice(b, op.getQueries());
     Value lengths =
         op.getLengths()
             ? toDevice(b, op.getLengths())
             : deviceAlloc(b, MemRefType::get({B}, b.getI32Type()));
     Value useLengths = cI32(b, op.getLengths() ? 1 : 0);
-    lowering::PartialLayout layout{qHeads / H, D};
-    Value workspace = deviceAlloc(
-        b, MemRefType::get({k.maxSplits, B * H, layout.groupStride()},
-                           b.getF32Type()));
+    Value workspace = deviceAlloc(b, lowering::getPartialType(config));
     // Arrival counts of the last-split merge: zero before the launch.
-    Value arrivals = deviceAlloc(
-        b, MemRefType::get({B * H, lowering::getArrivalsPerHead(k.maxSplits)},
-                           b.getI32Type()));
+    Value arrivals = deviceAlloc(b, lowering::getArrivalsType(config));
     gpu::MemsetOp::create(b, TypeRange{}, ValueRange{}, arrivals, cI32(b, 0));
     auto resultType = cast<RankedTensorType>(op.getType());
     Value out = deviceAlloc(b, MemRefType::get(resultType.getShape(),
                                                resultType.getElementType()));
 
-    // splits = clamp(floor(blocksPerSM * SMs / (B * H)), 1,
+    // splits = clamp(floor(blocksPerSM * SMs / rows), 1,
     //                min(maxSplits, ceil(length / tile))).
     auto smFn = module.lookupSymbol<func::FuncOp>(kSMCountFn);
     Value sms = func::CallOp::create(b, smFn, ValueRange{}).getResult(0);
     Value sm = arith::IndexCastOp::create(b, b.getIndexType(), sms);
     Value want = arith::DivUIOp::create(
         b, arith::MulIOp::create(b, sm, cIndex(b, k.attendBlocksPerSM)),
-        cIndex(b, B * H));
+        cIndex(b, rows));
     Value length = arith::IndexCastOp::create(b, b.getIndexType(),
                                               readLength(b, cache));
     Value tiles = arith::MaxUIOp::create(
@@ -247,7 +249,7 @@ struct AttendToGPU : public HostPattern<AttendOp> {
         b, arith::MinUIOp::create(b, want, tiles), cIndex(b, k.maxSplits));
     splits = arith::MaxUIOp::create(b, splits, cIndex(b, 1));
 
-    launch(b, k.attend, {splits, cIndex(b, B * H), cIndex(b, 1)}, k.attendBlock,
+    launch(b, k.attend, {splits, cIndex(b, rows), cIndex(b, 1)}, k.attendBlock,
            {cache, queries, lengths, useLengths, workspace, arrivals, out});
     Value result = toHost(b, out, resultType);
     for (Value buffer : {queries, lengths, workspace, arrivals, out})

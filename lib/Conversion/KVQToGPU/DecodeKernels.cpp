@@ -62,6 +62,10 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
                               sharedBuffer({R}, f32),     // next max
                               sharedBuffer({R}, f32)};    // next sum
   gpu::GPUFuncOp func = createKernel(builder, module, name, params, shared, T);
+  // Left alone, ptxas aims 128-thread blocks at a register count it can
+  // spill under; uncapped, 128 registers (4 blocks per SM).
+  if (c.uncapped)
+    func->setAttr("nvvm.maxnreg", builder.getI32IntegerAttr(128));
   Block &entry = func.getBody().front();
   IRB b = IRB::atBlockBegin(func.getLoc(), &entry);
   SmallVector<Value> args = globalArguments(b, func);
@@ -76,6 +80,7 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   Value tid = threadId(b);
   Value split = blockId(b, gpu::Dimension::x);
   Value splits = gpu::GridDimOp::create(b, gpu::Dimension::x);
+  assert(c.querySlices == 1 && "the generic kernel serves whole groups");
   Value head = blockId(b, gpu::Dimension::y); // seq * H + g
   Value seq = arith::DivUIOp::create(b, head, cIndex(b, H));
   Value g = arith::RemUIOp::create(b, head, cIndex(b, H));
@@ -504,6 +509,19 @@ DecodeKernelConfig mlir::kvq::getDecodeKernelConfig(AttendOp op,
   c.appendTokens = appendTokens;
   c.maxSplits = maxSplits;
   c.scale = op.getScaleOrDefault();
+  // The fewest query slices that put the tiles on tensor cores (each slice
+  // reads the KV head's tokens, the second mostly from L2: the slices'
+  // blocks run together); slices of at least 2 query heads, else none.
+  int64_t R = c.queriesPerKvHead();
+  for (int64_t s = 1; s <= R; ++s) {
+    DecodeKernelConfig trial = c;
+    trial.querySlices = s;
+    if (R % s == 0 && (s == 1 || R / s >= 2) && canUsePackedAttend(trial) &&
+        lowering::canUseMmaTiles(trial)) {
+      c.querySlices = s;
+      break;
+    }
+  }
   auto tag = [](SchemeAttr s) {
     std::string t = std::to_string(s.getBits());
     if (!s.isQuantized())
@@ -569,6 +587,7 @@ DecodeKernels mlir::kvq::buildDecodeKernels(OpBuilder &builder,
   // on tensor cores; the generic kernel measured best at 32
   // (docs/performance.md).
   bool mma = packed && lowering::canUseMmaTiles(config);
+  k.querySlices = config.querySlices;
   k.attendBlocksPerSM = !packed ? 32
                         : mma   ? lowering::getMmaBudget(config).blocksPerSM
                                 : 8;

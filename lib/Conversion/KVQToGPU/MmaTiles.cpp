@@ -201,7 +201,7 @@ CodePlan codePlan(SchemeAttr s) {
 bool mlir::kvq::lowering::canUseMmaTiles(const DecodeKernelConfig &c) {
   CacheType type = c.cache;
   SchemeAttr k = type.getKeys(), v = type.getValues();
-  int64_t D = type.getHeadDim(), R = c.queryHeads / type.getKvHeads();
+  int64_t D = type.getHeadDim(), R = c.queriesPerBlock();
   auto bitsOk = [](SchemeAttr s) {
     return s.isQuantized() &&
            (s.getBits() == 2 || s.getBits() == 4 || s.getBits() == 8);
@@ -232,13 +232,15 @@ MmaBudget mlir::kvq::lowering::getMmaBudget(const DecodeKernelConfig &config) {
   // Key words of a tile: 8 per lane and word of its quarter row, carried
   // for the next tile when they fit. Registers are allocated per SM
   // partition, so 8, 12 or 16 one-warp blocks fit an SM (<= 255, 168, 128
-  // registers); ptxas fits the head_dim <= 128 configurations in 168 (with
-  // at most 36 bytes of spills, 8-bit keys), head_dim 256 gets 255.
+  // registers); ptxas fits most head_dim <= 128 configurations in 168
+  // (kvq-gpu-aot rebuilds the others uncapped), head_dim 256 gets 255.
   budget.prefetchKeys = D * k.getBits() <= 512;
-  if (D <= 128) {
+  if (D <= 128 && !config.uncapped) {
     budget.maxRegisters = 168;
     budget.blocksPerSM = 12;
   } else {
+    // Explicitly 255: with only .maxntid 32, ptxas itself aims at 168.
+    budget.maxRegisters = config.uncapped ? 255 : 0;
     budget.blocksPerSM = 8;
   }
   return budget;

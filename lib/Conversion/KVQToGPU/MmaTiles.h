@@ -29,7 +29,8 @@ bool canUseMmaTiles(const DecodeKernelConfig &config);
 /// What the tensor-core loop keeps in registers and the launch bounds that
 /// follow: whether the next tile's key words are loaded during this tile,
 /// the register cap given to ptxas (nvvm.maxnreg, 0: none) and the blocks
-/// (warps) per SM it leaves, for the split heuristic.
+/// (warps) per SM it leaves, for the split heuristic. `config.uncapped`
+/// drops the cap (8 blocks per SM).
 struct MmaBudget {
   bool prefetchKeys = false;
   int64_t blocksPerSM = 8, maxRegisters = 0;

@@ -144,7 +144,7 @@ SmallVector<Value> loadProbabilities(IRB &b, Value pShared, Value slot,
 bool mlir::kvq::canUsePackedAttend(const DecodeKernelConfig &c) {
   CacheType type = c.cache;
   SchemeAttr k = type.getKeys(), v = type.getValues();
-  int64_t D = type.getHeadDim(), R = c.queryHeads / type.getKvHeads();
+  int64_t D = type.getHeadDim(), R = c.queriesPerBlock();
   if (!packable(k) || !packable(v) || R < 1 || R > 8)
     return false;
   if (k.getGranularity() != Granularity::PerChannel || k.getGroup() % 32)
@@ -163,7 +163,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
                                   StringRef name) {
   CacheType type = c.cache;
   int64_t H = type.getKvHeads(), D = type.getHeadDim();
-  int64_t Hq = c.queryHeads, R = Hq / H;
+  int64_t R = c.queriesPerBlock(), S = c.querySlices;
   Type f32 = builder.getF32Type();
   SmallVector<Type> params = getAttendParamTypes(builder.getContext(), c);
   SmallVector<Type> shared = {sharedBuffer({R, D}, f32),     // queries
@@ -191,9 +191,13 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   Value lane = threadId(b);
   Value split = blockId(b, gpu::Dimension::x);
   Value splits = gpu::GridDimOp::create(b, gpu::Dimension::x);
-  Value head = blockId(b, gpu::Dimension::y); // seq * H + g
-  Value seq = divU(b, head, H);
-  Value g = remU(b, head, H);
+  // Block row (seq * H + g) * S + slice: its query heads are
+  // queryBlock * R + r of the sequence, its KV head `head` of the cache.
+  Value row = blockId(b, gpu::Dimension::y);
+  Value seq = divU(b, row, H * S);
+  Value queryBlock = remU(b, row, H * S);
+  Value head =
+      S == 1 ? row : add(b, mul(b, seq, cIndex(b, H)), divU(b, queryBlock, S));
 
   // Tokens of this sequence and of this split, in whole tiles.
   bool mmaTiles = canUseMmaTiles(c);
@@ -209,7 +213,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   // Queries of the group in shared memory, times scale * log2(e).
   double scale = c.scale > 0 ? c.scale : 1.0 / std::sqrt(double(D));
   Value qScale = cF32(b, scale * M_LOG2E);
-  stageQueries(b, queries, qS, seq, g, R, D, qScale, lane, kWarp);
+  stageQueries(b, queries, qS, seq, queryBlock, R, D, qScale, lane, kWarp);
   gpu::BarrierOp::create(b);
   if (ks.getRotation() == Rotation::Hadamard)
     blockHadamard(b, qS, R, D, kWarp);
@@ -598,7 +602,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   PartialLayout layout = getPartialLayout(c);
   for (int64_t r = 0; r < R; ++r) {
     auto at = [&](IRB &ib, Value col) {
-      return SmallVector<Value>{split, head, partialColumn(ib, layout, r, col)};
+      return SmallVector<Value>{split, row, partialColumn(ib, layout, r, col)};
     };
     Value corr = fin[2 * R + r];
     for (int64_t k = 0; k < perLane; ++k) {
@@ -617,7 +621,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
           memref::StoreOp::create(ib, sum, partial, at(ib, cIndex(ib, D + 1)));
         });
   }
-  emitLastSplitCombine(
-      b, {layout, partial, arrivals, out, head, seq, g, lane, split, splits});
+  emitLastSplitCombine(b, {layout, partial, arrivals, out, row, seq, queryBlock,
+                           lane, split, splits});
   gpu::ReturnOp::create(b);
 }

@@ -26,16 +26,20 @@ using namespace mlir::kvq::lowering;
 
 PartialLayout
 mlir::kvq::lowering::getPartialLayout(const DecodeKernelConfig &config) {
-  return {config.queryHeads / config.cache.getKvHeads(),
-          config.cache.getHeadDim()};
+  return {config.queriesPerBlock(), config.cache.getHeadDim()};
 }
 
 MemRefType
 mlir::kvq::lowering::getPartialType(const DecodeKernelConfig &config) {
   CacheType type = config.cache;
-  return paramBuffer({config.maxSplits, type.getBatch() * type.getKvHeads(),
+  return paramBuffer({config.maxSplits, attendBlockRows(config),
                       getPartialLayout(config).groupStride()},
                      Float32Type::get(type.getContext()));
+}
+
+int64_t mlir::kvq::lowering::attendBlockRows(const DecodeKernelConfig &config) {
+  CacheType type = config.cache;
+  return type.getBatch() * type.getKvHeads() * config.querySlices;
 }
 
 int64_t mlir::kvq::lowering::getArrivalsPerHead(int64_t maxSplits) {
@@ -45,9 +49,9 @@ int64_t mlir::kvq::lowering::getArrivalsPerHead(int64_t maxSplits) {
 MemRefType
 mlir::kvq::lowering::getArrivalsType(const DecodeKernelConfig &config) {
   CacheType type = config.cache;
-  return paramBuffer({type.getBatch() * type.getKvHeads(),
-                      getArrivalsPerHead(config.maxSplits)},
-                     IntegerType::get(type.getContext(), 32));
+  return paramBuffer(
+      {attendBlockRows(config), getArrivalsPerHead(config.maxSplits)},
+      IntegerType::get(type.getContext(), 32));
 }
 
 Value mlir::kvq::lowering::partialColumn(IRB &b, const PartialLayout &layout,
@@ -223,7 +227,7 @@ struct Merger {
   void writeOutput(IRB &b, const MergedState &st) const {
     Value zero = cF32(b, 0.0);
     for (int64_t r = 0; r < R; ++r) {
-      Value hq = add(b, mul(b, in.kvHead, cIndex(b, R)), cIndex(b, r));
+      Value hq = add(b, mul(b, in.queryBlock, cIndex(b, R)), cIndex(b, r));
       Value none =
           arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, st.l[r], zero);
       for (int64_t k = 0; k < per; ++k) {

@@ -16,8 +16,9 @@
 
 namespace mlir::kvq::lowering {
 
-/// Where a split's partial state lives: partial[split][sequence * H + KV
-/// head][r * rowStride + c] for query head r of the group, c < D the
+/// Where a split's partial state lives: partial[split][block row][r *
+/// rowStride + c] for query head r of the block (block row = blockIdx.y,
+/// the KV head's query slice; attendBlockRows of them), c < D the
 /// unnormalised output, c = D the running max (log2 units), D + 1 the sum.
 /// Rows are 16-byte aligned (vector loads) and every group's region is a
 /// whole number of 128-byte lines, so no cache line holds two groups' rows:
@@ -32,8 +33,10 @@ struct PartialLayout {
   }
 };
 PartialLayout getPartialLayout(const DecodeKernelConfig &config);
-/// The attention kernels' `partial` parameter: [maxSplits][B*H][groupStride]
-/// f32.
+/// Rows of attention blocks per split: B * H * querySlices.
+int64_t attendBlockRows(const DecodeKernelConfig &config);
+/// The attention kernels' `partial` parameter: [maxSplits][block rows]
+/// [groupStride] f32.
 MemRefType getPartialType(const DecodeKernelConfig &config);
 
 /// The column of query head `r`'s channel `c` (an index) in a group's row.
@@ -44,10 +47,11 @@ Value partialColumn(IRB &b, const PartialLayout &layout, int64_t r, Value c);
 constexpr int64_t kMergeRadix = 8;
 constexpr int64_t kMaxSplits = kMergeRadix * kWarp;
 
-/// Arrival counts per KV head: [0] counts merged groups, [1 + g] the
+/// Arrival counts per block row: [0] counts merged groups, [1 + g] the
 /// splits of group g (kMergeRadix consecutive splits).
 int64_t getArrivalsPerHead(int64_t maxSplits);
-/// The attention kernels' `arrivals` parameter: [B*H][arrivals per head].
+/// The attention kernels' `arrivals` parameter: [block rows][arrivals per
+/// head].
 MemRefType getArrivalsType(const DecodeKernelConfig &config);
 
 struct SplitCombineInputs {
@@ -55,8 +59,9 @@ struct SplitCombineInputs {
   Value partial;  ///< getPartialType's buffer (global)
   Value arrivals; ///< getArrivalsType's buffer: zero before, zero after
   Value out;      ///< [B][Hq][D] of the cache's element type (global)
-  Value head;     ///< sequence * H + KV head
-  Value seq, kvHead;
+  Value head;     ///< block row (blockIdx.y)
+  Value seq;      ///< sequence
+  Value queryBlock; ///< out's query heads are queryBlock * R + r
   Value tid;    ///< thread id in the block (index)
   Value split;  ///< this block's split (blockIdx.x, index)
   Value splits; ///< blocks per KV head (gridDim.x, index)

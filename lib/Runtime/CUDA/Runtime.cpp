@@ -33,9 +33,16 @@ struct Config {
   unsigned appendBlock = 0, attendBlock = 0;
   // Split heuristic of the attention kernel (DecodeKernels.h).
   int64_t attendTile = 128, attendBlocksPerSM = 32;
+  // Attention blocks per KV head and split (each a slice of its queries).
+  int64_t querySlices = 1;
   kvq_config_info info{};
   uint64_t arrivalsOffset = 0; // in the workspace, after the partial states
   CUfunction fnAppend = nullptr, fnAttend = nullptr;
+
+  /// The attention grid's y extent (and rows of arrival counts).
+  int64_t blockRows(const kvq_config_info &i) const {
+    return i.batch * i.kv_heads * querySlices;
+  }
 };
 
 } // namespace
@@ -112,11 +119,13 @@ int kvq_library_open(const char *manifestPath, kvq_library **out) {
                     std::string("manifest '") + manifestPath + "': " + why);
   };
   const kvq::json::Value *format = root.get("format");
-  if (!format || format->string != "kvq-gpu-aot/2")
-    return fail(format && format->string == "kvq-gpu-aot/1"
-                    ? "a kvq-gpu-aot/1 manifest (separate combine kernel): "
-                      "rebuild the kernels with this version's kvq-gpu-aot"
-                    : "not a kvq-gpu-aot/2 manifest");
+  if (!format || format->string != "kvq-gpu-aot/3")
+    return fail(format && (format->string == "kvq-gpu-aot/1" ||
+                           format->string == "kvq-gpu-aot/2")
+                    ? "a " + format->string +
+                          " manifest (an older launch contract): rebuild the "
+                          "kernels with this version's kvq-gpu-aot"
+                    : std::string("not a kvq-gpu-aot/3 manifest"));
   auto lib = std::make_unique<kvq_library>();
   std::string path(manifestPath);
   size_t slash = path.find_last_of('/');
@@ -174,6 +183,11 @@ int kvq_library_open(const char *manifestPath, kvq_library **out) {
       // Older manifests lack these; the defaults are the generic kernel's.
       const kvq::json::Value *tile = a->get("tile");
       const kvq::json::Value *perSM = a->get("blocks_per_sm");
+      const kvq::json::Value *slices = a->get("query_slices");
+      ok = ok && slices && slices->kind == kvq::json::Value::Number &&
+           slices->number >= 1;
+      if (ok)
+        config.querySlices = int64_t(slices->number);
       if (tile && tile->kind == kvq::json::Value::Number && tile->number >= 1)
         config.attendTile = int64_t(tile->number);
       if (perSM && perSM->kind == kvq::json::Value::Number &&
@@ -181,8 +195,9 @@ int kvq_library_open(const char *manifestPath, kvq_library **out) {
         config.attendBlocksPerSM = int64_t(perSM->number);
     }
     if (!ok || i.batch <= 0 || i.kv_heads <= 0 || i.max_splits <= 0 ||
-        i.query_heads % i.kv_heads != 0 || config.arrivalsOffset % 4 ||
-        config.arrivalsOffset + uint64_t(i.batch * i.kv_heads) * 4 >
+        i.query_heads % (i.kv_heads * config.querySlices) != 0 ||
+        config.arrivalsOffset % 4 ||
+        config.arrivalsOffset + uint64_t(config.blockRows(i)) * 4 >
             i.workspace_bytes)
       return fail("config " + std::to_string(lib->configs.size()) +
                   " is incomplete or inconsistent");
@@ -330,8 +345,7 @@ int32_t kvq_cache_splits(const kvq_cache *cache, int32_t requested) {
   // One wave: as many blocks as fit the SMs at once (blocks_per_sm each),
   // never more (a partial second wave costs a whole tile loop).
   if (splits <= 0)
-    splits = c.attendBlocksPerSM * int64_t(cache->smCount) /
-             (i.batch * i.kv_heads);
+    splits = c.attendBlocksPerSM * int64_t(cache->smCount) / c.blockRows(i);
   return int32_t(std::clamp<int64_t>(splits, 1, std::min(i.max_splits, tiles)));
 }
 
@@ -357,8 +371,8 @@ int kvq_cache_attend(kvq_cache *cache, uint64_t queries, uint64_t out,
   // One launch: the last split of each KV head merges the others.
   if (!check(d,
              d->cuLaunchKernel(c.fnAttend, unsigned(s),
-                               unsigned(i.batch * i.kv_heads), 1, c.attendBlock,
-                               1, 1, 0, st, attendParams, nullptr),
+                               unsigned(c.blockRows(i)), 1, c.attendBlock, 1, 1,
+                               0, st, attendParams, nullptr),
              "launching the attention kernel"))
     return KVQ_ERR_CUDA;
   return KVQ_OK;

@@ -7,28 +7,27 @@
 // NOMATH: gpu.module @kvq_kernels
 // NOMATH-NOT: math.
 
-// K4 per-channel / V2 per-token, head_dim 64, 16 query heads over 2 KV heads:
-// 8 per KV head, more than the tensor-core tiles serve (next splits), so
-// the packed kernel's CUDA-core loop. The IR below is the kernels'
-// structure; docs/gpu.md explains it.
-!cache = !kvq.cache<1x2x256x64xf16,
+// K4 per-channel / V2 per-token, head_dim 32 (below the tensor-core tiles'
+// 64), 16 query heads over 2 KV heads: the packed kernel's CUDA-core loop.
+// The IR below is the kernels' structure; docs/gpu.md explains it.
+!cache = !kvq.cache<1x2x256x32xf16,
     keys = #kvq.scheme<bits = 4, group = 32, window = 32>,
     values = #kvq.scheme<bits = 2, group = 32, granularity = per_token, window = 32>>
 
 // The module records what was built, for kvq-gpu-aot's manifest.
 // CHECK: module attributes {gpu.container_module, kvq.kernels = [{
-// CHECK-SAME: append = {block = 64 : i64, name = "kvq_append_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1"}
+// CHECK-SAME: append = {block = 32 : i64, name = "kvq_append_b1h2q16c256d32_f16_k4c32w32_v2t32w32_t1"}
 // The packed attention kernel: one-warp blocks, tiles of 32 tokens, a wave
 // of 8 blocks per SM; so max_splits = ceil(256 / 32) = 8. The workspace:
-// partial states, 8 splits x 2 KV heads x 544 floats (8 query heads x 68,
-// rounded up to whole 128-byte lines) = 34816 bytes, then the arrival
-// counts, 2 KV heads x (1 + 8 / 8) x 4 bytes.
-// CHECK-SAME: arrivals_offset = 34816 : i64
-// CHECK-SAME: attend = {block = 32 : i64, blocks_per_sm = 8 : i64, name = "kvq_attend_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1", tile = 32 : i64}
-// CHECK-SAME: cache_bytes = 57664 : i64
+// partial states, 8 splits x 2 KV heads x 288 floats (8 query heads x 36,
+// whole 128-byte lines) = 18432 bytes, then the arrival counts, 2 KV heads
+// x (1 + 8 / 8) x 4 bytes. Blocks serve a whole query group (query_slices).
+// CHECK-SAME: arrivals_offset = 18432 : i64
+// CHECK-SAME: attend = {block = 32 : i64, blocks_per_sm = 8 : i64, name = "kvq_attend_b1h2q16c256d32_f16_k4c32w32_v2t32w32_t1", query_slices = 1 : i64, tile = 32 : i64}
+// CHECK-SAME: cache_bytes = 28864 : i64
 // CHECK-NOT: combine
 // CHECK-SAME: max_splits = 8 : i64
-// CHECK-SAME: workspace_bytes = 34832 : i64
+// CHECK-SAME: workspace_bytes = 18448 : i64
 
 // The host function is untouched.
 // CHECK-LABEL: func.func @step
@@ -39,13 +38,13 @@
 // Append: grid (sequence x KV head, 2), block.y 0 appends the keys and 1
 // the values; a thread per channel. Shared buffers serve only the shapes
 // that do not fill whole warps (and rotation).
-// CHECK-LABEL: gpu.func @kvq_append_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1(
-// CHECK-SAME: %{{.*}}: memref<57664xi8>, %{{.*}}: memref<1x2x1x64xf16>, %{{.*}}: memref<1x2x1x64xf16>, %{{.*}}: i64)
-// CHECK-SAME: workgroup(%{{.*}} : memref<64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64xi32, #gpu.address_space<workgroup>>
-// CHECK-SAME: kernel attributes {known_block_size = array<i32: 64, 1, 1>}
+// CHECK-LABEL: gpu.func @kvq_append_b1h2q16c256d32_f16_k4c32w32_v2t32w32_t1(
+// CHECK-SAME: %{{.*}}: memref<28864xi8>, %{{.*}}: memref<1x2x1x32xf16>, %{{.*}}: memref<1x2x1x32xf16>, %{{.*}}: i64)
+// CHECK-SAME: workgroup(%{{.*}} : memref<32xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<32xi32, #gpu.address_space<workgroup>>
+// CHECK-SAME: kernel attributes {known_block_size = array<i32: 32, 1, 1>}
 // Parameters are plain memrefs (as host code allocates them), viewed in the
 // global address space inside (ld.global / st.global).
-// CHECK: memref.memory_space_cast %{{.*}} : memref<57664xi8> to memref<57664xi8, #gpu.address_space<global>>
+// CHECK: memref.memory_space_cast %{{.*}} : memref<28864xi8> to memref<28864xi8, #gpu.address_space<global>>
 // CHECK: gpu.block_id x
 // CHECK: %[[TENSOR:.*]] = gpu.block_id y
 // CHECK: %[[KEYS:.*]] = arith.cmpi ult, %[[TENSOR]], %c1
@@ -54,7 +53,7 @@
 // a group is due, each thread reduces its channel over the group's 32 ring
 // tokens, 8 loads at a time, with the CPU reference's arithmetic ...
 // CHECK: scf.for %{{.*}} = %{{.*}} to %c32{{.*}} step %c8 iter_args
-// CHECK-COUNT-8: memref.load %{{.*}} : memref<2x64x64xf16, #gpu.address_space<global>>
+// CHECK-COUNT-8: memref.load %{{.*}} : memref<2x64x32xf16, #gpu.address_space<global>>
 // CHECK: arith.divf
 // Round to nearest even: (|x| + 2^23) - 2^23.
 // CHECK: arith.constant 0x4B000000 : f32
@@ -64,18 +63,18 @@
 // CHECK-NEXT: arith.ori
 // CHECK: gpu.shuffle xor %{{.*}}, %c2_i32
 // CHECK: gpu.shuffle xor %{{.*}}, %c1_i32
-// CHECK: memref.store %{{.*}} : memref<2x256x8xi32, #gpu.address_space<global>>
+// CHECK: memref.store %{{.*}} : memref<2x256x4xi32, #gpu.address_space<global>>
 // Values (per_token, group 32): the due token's element is loaded before
 // the new token is stored; the group's min and max are xor-shuffle
 // reductions over 32 lanes, and a word's 16 two-bit codes come from 16.
 // CHECK: arith.xori %[[KEYS]], %true
-// CHECK: memref.load %{{.*}} : memref<2x33x64xf16, #gpu.address_space<global>>
-// CHECK: memref.store %{{.*}} : memref<2x33x64xf16, #gpu.address_space<global>>
+// CHECK: memref.load %{{.*}} : memref<2x33x32xf16, #gpu.address_space<global>>
+// CHECK: memref.store %{{.*}} : memref<2x33x32xf16, #gpu.address_space<global>>
 // CHECK: gpu.shuffle xor %{{.*}}, %c16_i32
 // CHECK: arith.minnumf
 // CHECK: arith.maxnumf
 // CHECK: gpu.shuffle xor %{{.*}}, %c8_i32
-// CHECK: memref.store %{{.*}} : memref<2x256x4xi32, #gpu.address_space<global>>
+// CHECK: memref.store %{{.*}} : memref<2x256x2xi32, #gpu.address_space<global>>
 // The common step needs no barrier.
 // CHECK-NOT: gpu.barrier
 // CHECK: gpu.return
@@ -83,32 +82,32 @@
 // Attention, packed kernel (PackedAttend.cpp): grid (splits, sequence x KV
 // head), one warp; shared memory holds the group's 8 queries, the tile's
 // scores/probabilities [32 tokens][8 heads] and the tiles' sums.
-// CHECK-LABEL: gpu.func @kvq_attend_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1(
+// CHECK-LABEL: gpu.func @kvq_attend_b1h2q16c256d32_f16_k4c32w32_v2t32w32_t1(
 // Parameters: cache, queries, lengths, use_lengths, the workspace's partial
 // states and arrival counts, the output.
-// CHECK-SAME: memref<1x16x64xf16>, %{{.*}}: memref<1xi32>, %{{.*}}: i32, %{{.*}}: memref<8x2x544xf32>, %{{.*}}: memref<2x2xi32>, %{{.*}}: memref<1x16x64xf16>)
-// CHECK-SAME: workgroup(%{{.*}} : memref<8x64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x8xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<8x64xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME: memref<1x16x32xf16>, %{{.*}}: memref<1xi32>, %{{.*}}: i32, %{{.*}}: memref<8x2x288xf32>, %{{.*}}: memref<2x2xi32>, %{{.*}}: memref<1x16x32xf16>)
+// CHECK-SAME: workgroup(%{{.*}} : memref<8x32xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x8xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<8x32xf32, #gpu.address_space<workgroup>>)
 // CHECK-SAME: kernel attributes {known_block_size = array<i32: 32, 1, 1>}
 // Typed views of the one cache buffer (docs/storage-format.md).
-// CHECK: memref.view %{{.*}}[%{{.*}}][] : memref<57664xi8, #gpu.address_space<global>> to memref<2x256x8xi32, #gpu.address_space<global>>
+// CHECK: memref.view %{{.*}}[%{{.*}}][] : memref<28864xi8, #gpu.address_space<global>> to memref<2x256x4xi32, #gpu.address_space<global>>
 // CHECK: gpu.grid_dim x
 // CHECK: gpu.block_id y
-// The first tile's key words: a team of 8 lanes per token, 8 channels (one
+// The first tile's key words: a team of 4 lanes per token, 8 channels (one
 // word) per lane (16, two words, when R <= 4).
-// CHECK: memref.load %{{.*}} : memref<2x256x8xi32, #gpu.address_space<global>>
+// CHECK: memref.load %{{.*}} : memref<2x256x4xi32, #gpu.address_space<global>>
 // The tile loop carries the softmax state, the value accumulators and the
 // folded queries; at a key group's first tile the per-channel scales and
 // zeros are folded into the queries (8 x 8 products and 8 biases).
 // CHECK: scf.for {{.*}} iter_args
 // CHECK: scf.if %{{.*}} -> (f32, f32
-// CHECK: vector.load %{{.*}} : memref<2x8x64xf16, #gpu.address_space<global>>, vector<8xf16>
+// CHECK: vector.load %{{.*}} : memref<2x8x32xf16, #gpu.address_space<global>>, vector<8xf16>
 // CHECK: arith.mulf {{.*}} fastmath<contract>
 // Code to float: the code or-ed into 1.0's mantissa, no conversion op.
 // CHECK: arith.constant 1065353216 : i32
 // CHECK: arith.ori
 // CHECK: arith.bitcast %{{.*}} : i32 to f32
 // The team's partial dots summed by xor shuffles within the team.
-// CHECK: gpu.shuffle  xor %{{.*}}, %c4_i32{{.*}}, %c32_i32{{.*}} : f32
+// CHECK-NOT: gpu.shuffle  xor %{{.*}}, %c4_i32{{.*}}, %c32_i32{{.*}} : f32
 // CHECK: gpu.shuffle  xor %{{.*}}, %c2_i32{{.*}}, %c32_i32{{.*}} : f32
 // CHECK: gpu.shuffle  xor %{{.*}}, %c1_i32{{.*}}, %c32_i32{{.*}} : f32
 // CHECK: gpu.barrier
@@ -119,14 +118,15 @@
 // CHECK: gpu.barrier
 // After the tiles, the value teams' sums go to shared memory; window
 // tokens follow element by element; then this split's partial state.
-// CHECK: memref.store %{{.*}} : memref<8x64xf32, #gpu.address_space<workgroup>>
+// CHECK: memref.store %{{.*}} : memref<8x32xf32, #gpu.address_space<workgroup>>
 // CHECK: scf.for
-// CHECK: memref.store %{{.*}} : memref<8x2x544xf32, #gpu.address_space<global>>
+// CHECK: memref.store %{{.*}} : memref<8x2x288xf32, #gpu.address_space<global>>
 // The merge, in the same launch: after a barrier, lane 0 fences (release)
 // and counts the block in its group of 8 splits with an atomic (broadcast
 // to the warp); the group's last block resets the count, lane 0 fences
 // (acquire), a warp barrier, and the warp merges the group's states:
-// vector loads of the rows, one division per output.
+// a lane's channel of each row (vector loads at head_dim 64 and up), one
+// division per output.
 // CHECK: gpu.barrier
 // CHECK: llvm.fence syncscope("device") acq_rel
 // CHECK-NEXT: arith.constant 1 : i32
@@ -135,24 +135,65 @@
 // CHECK: memref.store %c0_i32{{.*}}, %{{.*}}[%block_id_y, %{{.*}}] : memref<2x2xi32, #gpu.address_space<global>>
 // CHECK-NEXT: llvm.fence syncscope("device") acq_rel
 // CHECK: nvvm.bar.warp.sync
-// CHECK: vector.load %{{.*}} : memref<8x2x544xf32, #gpu.address_space<global>>, vector<2xf32>
+// CHECK: memref.load %{{.*}} : memref<8x2x288xf32, #gpu.address_space<global>>
 // One group: the outputs directly.
 // CHECK: arith.divf
-// CHECK: memref.store %{{.*}} : memref<1x16x64xf16, #gpu.address_space<global>>
+// CHECK: memref.store %{{.*}} : memref<1x16x32xf16, #gpu.address_space<global>>
 // Several: the group's state replaces its first split's and is counted the
 // same way at the head's slot 0; the last group's merger writes the outputs.
-// CHECK: memref.store %{{.*}} : memref<8x2x544xf32, #gpu.address_space<global>>
+// CHECK: memref.store %{{.*}} : memref<8x2x288xf32, #gpu.address_space<global>>
 // CHECK: nvvm.bar.warp.sync
 // CHECK: llvm.fence syncscope("device") acq_rel
 // CHECK: memref.atomic_rmw addi %{{.*}}, %{{.*}}[%block_id_y, %c0{{.*}}] : (i32, memref<2x2xi32, #gpu.address_space<global>>) -> i32
 // CHECK: arith.divf
-// CHECK: memref.store %{{.*}} : memref<1x16x64xf16, #gpu.address_space<global>>
+// CHECK: memref.store %{{.*}} : memref<1x16x32xf16, #gpu.address_space<global>>
 // CHECK: gpu.return
 // No second kernel.
 // CHECK-NOT: gpu.func
-func.func @step(%q: tensor<1x16x64xf16>, %k: tensor<1x2x1x64xf16>,
-                %v: tensor<1x2x1x64xf16>, %c: !cache) -> tensor<1x16x64xf16> {
-  kvq.append %k, %v into %c : tensor<1x2x1x64xf16>, tensor<1x2x1x64xf16> into !cache
+func.func @step(%q: tensor<1x16x32xf16>, %k: tensor<1x2x1x32xf16>,
+                %v: tensor<1x2x1x32xf16>, %c: !cache) -> tensor<1x16x32xf16> {
+  kvq.append %k, %v into %c : tensor<1x2x1x32xf16>, tensor<1x2x1x32xf16> into !cache
+  %o = kvq.attend %q, %c : tensor<1x16x32xf16>, !cache -> tensor<1x16x32xf16>
+  return %o : tensor<1x16x32xf16>
+}
+
+// -----
+
+// 8 query heads per KV head at head_dim 64: more than the tensor-core tiles
+// serve, so each KV head gets two blocks per split, each serving 4 of its
+// query heads on tensor cores (query_slices = 2; grid.y = B x H x 2).
+// max_splits = ceil(256 / 64) = 4; the partial states are [4 splits][4
+// block rows][288 floats: 4 heads x 68, whole 128-byte lines] = 18432
+// bytes, then 4 rows x 2 arrival counts.
+// CHECK: arrivals_offset = 18432 : i64
+// CHECK-SAME: attend = {block = 32 : i64, blocks_per_sm = 12 : i64, name = "kvq_attend_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1", query_slices = 2 : i64, tile = 64 : i64}
+// CHECK-SAME: workspace_bytes = 18464 : i64
+!cache = !kvq.cache<1x2x256x64xf16,
+    keys = #kvq.scheme<bits = 4, group = 32, window = 32>,
+    values = #kvq.scheme<bits = 2, group = 32, granularity = per_token, window = 32>>
+
+// CHECK-LABEL: gpu.func @kvq_attend_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1(
+// CHECK-SAME: %{{.*}}: memref<4x4x288xf32>, %{{.*}}: memref<4x2xi32>, %{{.*}}: memref<1x16x64xf16>)
+// CHECK-SAME: workgroup(%{{.*}} : memref<4x64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x4xf32, #gpu.address_space<workgroup>>
+// CHECK-SAME: nvvm.maxnreg = 168
+// Block row y = (sequence x 2 + KV head) x 2 + slice: sequence y / 4, query
+// block y mod 4 (its heads 4 qb + r), KV head sequence x 2 + qb / 2.
+// CHECK: %[[Y:.*]] = gpu.block_id y
+// CHECK: %[[SEQ:.*]] = arith.divui %[[Y]], %c4
+// CHECK: %[[QB:.*]] = arith.remui %[[Y]], %c4
+// CHECK: %[[SEQH:.*]] = arith.muli %[[SEQ]], %c2
+// CHECK: %[[G:.*]] = arith.divui %[[QB]], %c2
+// CHECK: %[[HEAD:.*]] = arith.addi %[[SEQH]], %[[G]]
+// The slice's 4 queries: rows 4 qb + r of the sequence.
+// CHECK: %[[QB4:.*]] = arith.muli %[[QB]], %c4
+// CHECK: %[[HQ:.*]] = arith.addi %[[QB4]]
+// CHECK: memref.load %{{.*}}[%[[SEQ]], %[[HQ]], %{{.*}}] : memref<1x16x64xf16, #gpu.address_space<global>>
+// The cache is read at the KV head (key words: 8 bytes per lane and row);
+// the partial state and arrival counts at the block row.
+// CHECK: vector.load %{{.*}}[%[[HEAD]], %{{.*}}, %{{.*}}] {alignment = 8 : i64} : memref<2x256x8xi32, #gpu.address_space<global>>, vector<2xi32>
+// CHECK: mma.sync
+// CHECK: memref.atomic_rmw addi %{{.*}}, %{{.*}}[%[[Y]], %{{.*}}] : (i32, memref<4x2xi32, #gpu.address_space<global>>) -> i32
+func.func @step(%q: tensor<1x16x64xf16>, %c: !cache) -> tensor<1x16x64xf16> {
   %o = kvq.attend %q, %c : tensor<1x16x64xf16>, !cache -> tensor<1x16x64xf16>
   return %o : tensor<1x16x64xf16>
 }
@@ -164,7 +205,7 @@ func.func @step(%q: tensor<1x16x64xf16>, %k: tensor<1x2x1x64xf16>,
 // 16-byte aligned rows: the key row is read word by word; rotated keys
 // transform the queries in shared memory first (butterflies, then the
 // 1/sqrt(64) normalisation).
-// CHECK: attend = {block = 128 : i64, blocks_per_sm = 32 : i64, name = "kvq_attend_b1h1q1c128d64_f32_k3c32r_v16_t4", tile = 128 : i64}
+// CHECK: attend = {block = 128 : i64, blocks_per_sm = 32 : i64, name = "kvq_attend_b1h1q1c128d64_f32_k3c32r_v16_t4", query_slices = 1 : i64, tile = 128 : i64}
 !cache = !kvq.cache<1x1x128x64xf32,
     keys = #kvq.scheme<bits = 3, group = 32, rotation = hadamard>,
     values = #kvq.scheme<bits = 16>>
@@ -197,7 +238,7 @@ func.func @prefill_then_step(%q: tensor<1x1x64xf32>, %k: tensor<1x1x4x64xf32>,
 // are two mma per 32 channels: u8 codes x the s8 hi byte and x the u8
 // mid/lo bytes of the folded queries (recomputed in an scf.if when a key
 // group starts); the value codes of 4 tokens are byte-transposed with prmt.
-// CHECK: attend = {block = 32 : i64, blocks_per_sm = 12 : i64, name = "kvq_attend_b2h2q8c512d128_f16_k4c128w128_v2t128w128_t1", tile = 64 : i64}
+// CHECK: attend = {block = 32 : i64, blocks_per_sm = 12 : i64, name = "kvq_attend_b2h2q8c512d128_f16_k4c128w128_v2t128w128_t1", query_slices = 1 : i64, tile = 64 : i64}
 !cache = !kvq.cache<2x2x512x128xf16,
     keys = #kvq.scheme<bits = 4, group = 128, window = 128>,
     values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>

@@ -23,7 +23,18 @@ struct DecodeKernelConfig {
   int64_t appendTokens = 1; ///< tokens per sequence one append adds
   int64_t maxSplits = 1;    ///< largest split-K count the workspace holds
   float scale = 0;          ///< softmax scale; 0 means 1/sqrt(head_dim)
-  std::string suffix;       ///< appended to kernel names
+  /// Attention blocks per KV head and split, each serving an equal slice of
+  /// its query heads: more than 1 only where a slice fits the tensor-core
+  /// tiles and the whole group does not (8 query heads per KV head).
+  int64_t querySlices = 1;
+  /// Build the attention kernel without its register cap (fewer blocks per
+  /// SM): for kernels ptxas spilled under the cap (kvq-gpu-aot retries).
+  bool uncapped = false;
+  std::string suffix; ///< appended to kernel names
+
+  int64_t queriesPerKvHead() const { return queryHeads / cache.getKvHeads(); }
+  /// Query heads one attention block serves.
+  int64_t queriesPerBlock() const { return queriesPerKvHead() / querySlices; }
 };
 
 /// The kernels built for one configuration and how to launch them.
@@ -31,11 +42,13 @@ struct DecodeKernelConfig {
 ///   append (cache, keys[B,H,T,D], values[B,H,T,D], start i64)
 ///       grid (B*H, 2), block (head_dim): block.y 0 keys, 1 values
 ///   attend (cache, queries[B,Hq,D], lengths[B] i32, use_lengths i32,
-///           partial f32, arrivals[B*H] i32, out[B,Hq,D])
-///       grid (splits, B*H), block (attendBlock); splits <= maxSplits;
+///           partial f32, arrivals[B*H*S] i32, out[B,Hq,D])
+///       grid (splits, B*H*S), block (attendBlock) with S = querySlices:
+///       block.y = (sequence * H + KV head) * S + slice serves query heads
+///       slice * Hq/(H*S) ... of its KV head's group; splits <= maxSplits;
 ///       split s takes tiles of attendTile tokens, ceil(tiles / splits) each
 ///       (launchers pick splits = clamp(floor(attendBlocksPerSM * SMs /
-///       (B*H)), 1, min(maxSplits, ceil(length / attendTile)))). `partial`
+///       (B*H*S)), 1, min(maxSplits, ceil(length / attendTile)))). `partial`
 ///       and `arrivals` are the workspace (workspaceBytes, arrivals at
 ///       arrivalsOffset); the arrival counts must be zero before the first
 ///       launch, and each launch leaves them zero.
@@ -44,6 +57,7 @@ struct DecodeKernels {
   int64_t appendBlock = 0, attendBlock = 0;
   int64_t attendTile = 0;        ///< tokens per split granule
   int64_t attendBlocksPerSM = 0; ///< target of the split heuristic
+  int64_t querySlices = 1;       ///< S above
   int64_t workspaceBytes = 0;    ///< partial states and arrival counts
   int64_t arrivalsOffset = 0;    ///< byte offset of the arrival counts
   int64_t maxSplits = 0, appendTokens = 0;

@@ -1,0 +1,55 @@
+// RUN: kvq-opt %s --split-input-file --kvq-build-gpu-kernels --kvq-convert-to-gpu-launches | FileCheck %s
+
+// kvq.attend with 4 query heads per KV head: one block row per (sequence,
+// KV head). The workspace (4 splits x 2 rows x 288 f32) and the zeroed
+// arrival counts are allocated per call; splits = clamp(12 x SMs / 2, 1,
+// min(4, ceil(length / 64))); grid (splits, 2).
+!cache = !kvq.cache<1x2x256x64xf16,
+    keys = #kvq.scheme<bits = 4, group = 32, window = 32>,
+    values = #kvq.scheme<bits = 2, group = 32, granularity = per_token, window = 32>>
+
+// CHECK-LABEL: func.func @attend_group4(
+// CHECK: %[[WS:.*]] = gpu.alloc  () : memref<4x2x288xf32>
+// CHECK: %[[ARR:.*]] = gpu.alloc  () : memref<2x2xi32>
+// CHECK: gpu.memset  %[[ARR]], %{{.*}} : memref<2x2xi32>, i32
+// CHECK: %[[SMS:.*]] = call @kvqDeviceSMCount()
+// CHECK: %[[SM:.*]] = arith.index_cast %[[SMS]]
+// CHECK: %[[WAVE:.*]] = arith.muli %[[SM]], %c12
+// CHECK: arith.divui %[[WAVE]], %c2
+// CHECK: arith.ceildivui %{{.*}}, %c64
+// CHECK: arith.minui
+// CHECK: arith.minui %{{.*}}, %c4
+// CHECK: %[[SPLITS:.*]] = arith.maxui
+// CHECK: gpu.launch_func  @kvq_kernels::@kvq_attend_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1 blocks in (%[[SPLITS]], %c2{{.*}}, %c1{{.*}}) threads in (%c32
+// CHECK-SAME: %[[WS]] : memref<4x2x288xf32>, %[[ARR]] : memref<2x2xi32>
+func.func @attend_group4(%q: tensor<1x8x64xf16>, %c: !cache) -> tensor<1x8x64xf16> {
+  %o = kvq.attend %q, %c : tensor<1x8x64xf16>, !cache -> tensor<1x8x64xf16>
+  return %o : tensor<1x8x64xf16>
+}
+
+// -----
+
+// 8 query heads per KV head: two block rows per (sequence, KV head), each
+// serving 4 query heads on tensor cores (query_slices = 2): grid (splits,
+// 4), a wave of 12 x SMs / 4, and 4 rows of partial states and counts.
+!cache = !kvq.cache<1x2x256x64xf16,
+    keys = #kvq.scheme<bits = 4, group = 32, window = 32>,
+    values = #kvq.scheme<bits = 2, group = 32, granularity = per_token, window = 32>>
+
+// CHECK-LABEL: func.func @attend_group8(
+// CHECK: %[[WS:.*]] = gpu.alloc  () : memref<4x4x288xf32>
+// CHECK: %[[ARR:.*]] = gpu.alloc  () : memref<4x2xi32>
+// CHECK: gpu.memset  %[[ARR]], %{{.*}} : memref<4x2xi32>, i32
+// CHECK: %[[SMS:.*]] = call @kvqDeviceSMCount()
+// CHECK: %[[SM:.*]] = arith.index_cast %[[SMS]]
+// CHECK: %[[WAVE:.*]] = arith.muli %[[SM]], %c12
+// CHECK: arith.divui %[[WAVE]], %c4
+// CHECK: arith.minui
+// CHECK: arith.minui %{{.*}}, %c4
+// CHECK: %[[SPLITS:.*]] = arith.maxui
+// CHECK: gpu.launch_func  @kvq_kernels::@kvq_attend_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1 blocks in (%[[SPLITS]], %c4{{.*}}, %c1{{.*}}) threads in (%c32
+// CHECK-SAME: %[[WS]] : memref<4x4x288xf32>, %[[ARR]] : memref<4x2xi32>
+func.func @attend_group8(%q: tensor<1x16x64xf16>, %c: !cache) -> tensor<1x16x64xf16> {
+  %o = kvq.attend %q, %c : tensor<1x16x64xf16>, !cache -> tensor<1x16x64xf16>
+  return %o : tensor<1x16x64xf16>
+}
