@@ -45,6 +45,12 @@ def case(name, kbits, vbits, B=2, H=2, Hq=8, C=512, D=128, T=300, elt="f16",
         lengths=lengths, timing=timing)
 
 
+def to_bf16_bits(x):
+    """bf16 (round to nearest even) as the u16 bits kvq-run exchanges."""
+    u = np.asarray(x, np.float32).view(np.uint32).astype(np.uint64)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+
+
 def correctness_cases(quick):
     cases = []
     bits = [2, 4, 8, 16]
@@ -65,6 +71,9 @@ def correctness_cases(quick):
         case("k3v3", 3, 3),
         case("ragged_k4v2", 4, 2, B=4, Hq=8, lengths=[300, 0, 151, 299]),
         case("f32_k4v2", 4, 2, elt="f32"),
+        # bf16 caches: inputs and outputs exchanged as raw bits (u16 .npy).
+        case("bf16_k4v2", 4, 2, elt="bf16"),
+        case("mma_bf16_k4v2", 4, 2, elt="bf16", group=128, window=128),
         # head_dim not a power of two: the generic kernel, and the split
         # merge's strided channels (96: 3 per lane, 80: not whole warps).
         case("d96_k4v2", 4, 2, D=96),
@@ -185,12 +194,15 @@ def main():
         if c["timing"]:
             continue
         B, H, Hq, D, T = c["B"], c["H"], c["Hq"], c["D"], c["T"]
-        dt = np.float16 if c["elt"] == "f16" else np.float32
+        dt = {"f16": np.float16, "f32": np.float32,
+              "bf16": to_bf16_bits}[c["elt"]]
+        convert = (lambda x: dt(x)) if c["elt"] == "bf16" else (
+            lambda x: x.astype(dt))
         outlier = np.ones(D)
         outlier[rng.choice(D, 4, replace=False)] = 8.0  # key outlier channels
-        k = (rng.standard_normal((B, H, T, D)) * outlier).astype(dt)
-        v = rng.standard_normal((B, H, T, D)).astype(dt)
-        q = rng.standard_normal((B, Hq, D)).astype(dt)
+        k = convert(rng.standard_normal((B, H, T, D)) * outlier)
+        v = convert(rng.standard_normal((B, H, T, D)))
+        q = convert(rng.standard_normal((B, Hq, D)))
         d = os.path.join(args.out, f"case{i}")
         os.makedirs(d, exist_ok=True)
         inputs = [("k", k), ("v", v), ("q", q)]

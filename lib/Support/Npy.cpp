@@ -22,7 +22,8 @@ const DTypeInfo kDTypes[] = {
     {NpyDType::F16, "<f2", "<f2", 2}, {NpyDType::F32, "<f4", "<f4", 4},
     {NpyDType::F64, "<f8", "<f8", 8}, {NpyDType::I8, "|i1", "<i1", 1},
     {NpyDType::U8, "|u1", "<u1", 1},  {NpyDType::I16, "<i2", "<i2", 2},
-    {NpyDType::I32, "<i4", "<i4", 4}, {NpyDType::I64, "<i8", "<i8", 8},
+    {NpyDType::U16, "<u2", "<u2", 2}, {NpyDType::I32, "<i4", "<i4", 4},
+    {NpyDType::I64, "<i8", "<i8", 8},
 };
 } // namespace
 
@@ -114,8 +115,9 @@ llvm::Expected<NpyArray> kvq::readNpy(StringRef path) {
       known = true;
     }
   if (!known)
-    return fail(path, "unsupported dtype '" + d +
-                          "' (expected little-endian f2/f4/f8/i1/u1/i2/i4/i8)");
+    return fail(path,
+                "unsupported dtype '" + d +
+                    "' (expected little-endian f2/f4/f8/i1/u1/i2/u2/i4/i8)");
   std::optional<StringRef> order = headerField(header, "fortran_order");
   if (!order)
     return fail(path, "header has no 'fortran_order'");

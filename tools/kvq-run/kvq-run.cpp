@@ -56,6 +56,8 @@ static int fail(const llvm::Twine &message) {
 static std::optional<kvq::NpyDType> dtypeFor(Type type) {
   if (type.isF16())
     return kvq::NpyDType::F16;
+  if (type.isBF16()) // NumPy has no bfloat16: the raw bits as u16
+    return kvq::NpyDType::U16;
   if (type.isF32())
     return kvq::NpyDType::F32;
   if (type.isF64())
@@ -78,10 +80,19 @@ static std::string typeString(Type type) {
   return s;
 }
 
-/// True when every element is finite (f16 checked on its bit pattern).
+/// True when every element is finite (f16 and bf16, whose bits u16 arrays
+/// carry, checked on their bit patterns).
 static bool allFinite(const kvq::NpyArray &a) {
   int64_t n = a.numElements();
   switch (a.type) {
+  case kvq::NpyDType::U16:
+    for (int64_t i = 0; i < n; ++i) {
+      uint16_t bits;
+      std::memcpy(&bits, a.data.data() + 2 * i, 2);
+      if ((bits & 0x7f80) == 0x7f80)
+        return false;
+    }
+    return true;
   case kvq::NpyDType::F16:
     for (int64_t i = 0; i < n; ++i) {
       uint16_t bits;
@@ -234,8 +245,8 @@ int main(int argc, char **argv) {
     if (!tensor || !tensor.hasStaticShape() || !dtype)
       return fail("result " + llvm::Twine(i) + " of @" + entry + " has type " +
                   typeString(type) +
-                  "; kvq-run returns statically shaped tensors of f16, f32, "
-                  "f64 or integers");
+                  "; kvq-run returns statically shaped tensors of f16, bf16 "
+                  "(as u16 bits), f32, f64 or integers");
     kvq::NpyArray out;
     out.type = *dtype;
     out.shape.assign(tensor.getShape().begin(), tensor.getShape().end());

@@ -1,7 +1,9 @@
 //===- Npy.h - read and write NumPy .npy arrays -------------------*- C++ -*-===//
 //
 // The subset of the .npy format (versions 1-3) kvq's tools exchange: C-order,
-// little-endian arrays of f16/f32/f64/i8/u8/i16/i32/i64. Errors are returned
+// little-endian arrays of f16/f32/f64/i8/u8/i16/u16/i32/i64 (NumPy has no
+// bfloat16: kvq-run exchanges bf16 tensors as u16 arrays of their raw bits,
+// the upper halves of the f32 patterns). Errors are returned
 // as llvm::Error with the file name and the problem.
 //
 //===----------------------------------------------------------------------===//
@@ -17,7 +19,7 @@
 
 namespace kvq {
 
-enum class NpyDType { F16, F32, F64, I8, U8, I16, I32, I64 };
+enum class NpyDType { F16, F32, F64, I8, U8, I16, U16, I32, I64 };
 
 /// Size in bytes of one element.
 unsigned npyElementSize(NpyDType type);

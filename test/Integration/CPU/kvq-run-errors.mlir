@@ -5,7 +5,7 @@
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: %python -c "import numpy as np; np.save(r'%t/x.npy', np.linspace(-1, 1, 32, dtype=np.float32).reshape(4, 8)); np.save(r'%t/y.npy', np.ones((3, 8), np.float16)); np.save(r'%t/y5.npy', np.ones((5, 8), np.float16))"
 // RUN: %python -c "import numpy as np; np.save(r'%t/shape.npy', np.ones((8, 4), np.float32)); np.save(r'%t/rank.npy', np.ones((32,), np.float32)); np.save(r'%t/f64.npy', np.ones((4, 8)))"
-// RUN: %python -c "import numpy as np; np.save(r'%t/u2.npy', np.ones((4, 8), np.uint16)); np.save(r'%t/fortran.npy', np.asfortranarray(np.ones((4, 8), np.float32)))"
+// RUN: %python -c "import numpy as np; np.save(r'%t/u4.npy', np.ones((4, 8), np.uint32)); np.save(r'%t/fortran.npy', np.asfortranarray(np.ones((4, 8), np.float32)))"
 // RUN: %python -c "import numpy as np; b = open(r'%t/x.npy', 'rb').read(); open(r'%t/trunc.npy', 'wb').write(b[:-64]); open(r'%t/hdr.npy', 'wb').write(b[:40]); open(r'%t/garbage.npy', 'wb').write(b'garbage bytes, no magic'); open(r'%t/empty.npy', 'wb').close()"
 // RUN: %python -c "import numpy as np; x = np.zeros((4, 8), np.float32); x[2, 3] = np.nan; np.save(r'%t/nan.npy', x); x[2, 3] = -np.inf; np.save(r'%t/inf.npy', x); h = np.ones((3, 8), np.float16); h[0, 0] = np.inf; np.save(r'%t/hinf.npy', h); h[0, 0] = np.nan; np.save(r'%t/hnan.npy', h)"
 
@@ -39,8 +39,8 @@
 // RUN: %python %S/expect_exit.py 1 kvq-run %s --input=%t/f64.npy --input=%t/y.npy 2>&1 | FileCheck %s -DT=%t --check-prefix=DTYPE
 // DTYPE: {{^}}kvq-run: error: input 0 '[[T]]/f64.npy' has dtype <f8 but argument 0 is tensor<4x8xf32> (dtype <f4){{$}}
 // DTYPE-NOT: {{.}}
-// RUN: %python %S/expect_exit.py 1 kvq-run %s --input=%t/u2.npy --input=%t/y.npy 2>&1 | FileCheck %s -DT=%t --check-prefix=UDTYPE
-// UDTYPE: {{^}}kvq-run: error: input 0: '[[T]]/u2.npy': unsupported dtype '<u2' (expected little-endian f2/f4/f8/i1/u1/i2/i4/i8){{$}}
+// RUN: %python %S/expect_exit.py 1 kvq-run %s --input=%t/u4.npy --input=%t/y.npy 2>&1 | FileCheck %s -DT=%t --check-prefix=UDTYPE
+// UDTYPE: {{^}}kvq-run: error: input 0: '[[T]]/u4.npy': unsupported dtype '<u4' (expected little-endian f2/f4/f8/i1/u1/i2/u2/i4/i8){{$}}
 // UDTYPE-NOT: {{.}}
 // RUN: %python %S/expect_exit.py 1 kvq-run %s --input=%t/fortran.npy --input=%t/y.npy 2>&1 | FileCheck %s -DT=%t --check-prefix=FORTRAN
 // FORTRAN: {{^}}kvq-run: error: input 0: '[[T]]/fortran.npy': Fortran-order arrays are not supported; save a C-contiguous array (np.ascontiguousarray){{$}}
