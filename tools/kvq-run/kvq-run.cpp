@@ -80,27 +80,27 @@ static std::string typeString(Type type) {
   return s;
 }
 
+/// True when no 16-bit float of `a` has an all-ones exponent (`exponent`
+/// masks it): neither infinite nor NaN.
+static bool allFinite16(const kvq::NpyArray &a, uint16_t exponent) {
+  for (int64_t i = 0, n = a.numElements(); i < n; ++i) {
+    uint16_t bits;
+    std::memcpy(&bits, a.data.data() + 2 * i, 2);
+    if ((bits & exponent) == exponent)
+      return false;
+  }
+  return true;
+}
+
 /// True when every element is finite (f16 and bf16, whose bits u16 arrays
 /// carry, checked on their bit patterns).
 static bool allFinite(const kvq::NpyArray &a) {
   int64_t n = a.numElements();
   switch (a.type) {
   case kvq::NpyDType::U16:
-    for (int64_t i = 0; i < n; ++i) {
-      uint16_t bits;
-      std::memcpy(&bits, a.data.data() + 2 * i, 2);
-      if ((bits & 0x7f80) == 0x7f80)
-        return false;
-    }
-    return true;
+    return allFinite16(a, 0x7f80);
   case kvq::NpyDType::F16:
-    for (int64_t i = 0; i < n; ++i) {
-      uint16_t bits;
-      std::memcpy(&bits, a.data.data() + 2 * i, 2);
-      if ((bits & 0x7c00) == 0x7c00)
-        return false;
-    }
-    return true;
+    return allFinite16(a, 0x7c00);
   case kvq::NpyDType::F32:
     for (int64_t i = 0; i < n; ++i) {
       float v;

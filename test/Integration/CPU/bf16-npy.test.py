@@ -22,6 +22,9 @@ if len(sys.argv) > 3 and sys.argv[2] == "--check":
     print("out == v bit for bit:", bool(np.array_equal(out, np.broadcast_to(v[0, 0], (1, 2, 8)))))
 else:
     np.save(f"{work}/k.npy", k)
+    k_inf = k.copy()
+    k_inf[0, 0, 0, 3] = 0x7F80  # bf16 +infinity
+    np.save(f"{work}/k_inf.npy", k_inf)
     np.save(f"{work}/v.npy", v)
     np.save(f"{work}/q.npy", q)
     np.save(f"{work}/q_f16.npy", rng.standard_normal((1, 2, 8)).astype(np.float16))
