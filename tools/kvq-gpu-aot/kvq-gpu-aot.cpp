@@ -1,5 +1,4 @@
-//===- kvq-gpu-aot.cpp - compile a module's decode kernels for a GPU
-//-------===//
+//===- kvq-gpu-aot.cpp - compile a module's decode kernels for a GPU ---===//
 //
 //   kvq-gpu-aot model.mlir -o out/ [--chip=sm_90] [--features=+ptx80]
 //                                  [--max-splits=N] [--no-spills]
@@ -139,9 +138,7 @@ static std::vector<Spill> readSpills(StringRef logPath) {
     if (at == StringRef::npos)
       return int64_t(0);
     StringRef head = line.substr(0, at);
-    if (!after.empty())
-      head = head.substr(head.find(after) + after.size());
-    head = head.trim();
+    head = head.substr(head.find(after) + after.size()).trim();
     (void)head.substr(head.rfind(' ') + 1).getAsInteger(10, n);
     return n;
   };
@@ -270,10 +267,12 @@ int main(int argc, char **argv) {
   if (int rc = compile({}))
     return rc;
   bool haveCubin = !ptxas.empty();
-  if (haveCubin && noSpills) {
+  std::vector<Spill> spills;
+  if (haveCubin)
+    spills = readSpills(log);
+  if (noSpills) {
     // (A kernel with no .maxnreg gets a target from ptxas itself, which
     // can spill well below 255 registers too.)
-    std::vector<Spill> spills = readSpills(log);
     std::vector<std::string> uncapped;
     for (const Spill &spill : spills)
       if (StringRef(spill.entry).starts_with("kvq_attend") &&
@@ -292,13 +291,11 @@ int main(int argc, char **argv) {
       llvm::errs() << "kvq-gpu-aot: warning: '" << spill.entry << "' spills "
                    << spill.bytes << " bytes to local memory at "
                    << spill.registers << " registers (see '" << log << "')\n";
-  } else if (haveCubin) {
-    std::vector<Spill> spills = readSpills(log);
-    if (!spills.empty())
-      llvm::errs() << "kvq-gpu-aot: note: " << spills.size()
-                   << " kernel(s) spill to local memory (see '" << log
-                   << "'); --no-spills rebuilds them without the register "
-                      "cap, at fewer blocks per SM\n";
+  } else if (!spills.empty()) {
+    llvm::errs() << "kvq-gpu-aot: note: " << spills.size()
+                 << " kernel(s) spill to local memory (see '" << log
+                 << "'); --no-spills rebuilds them without the register "
+                    "cap, at fewer blocks per SM\n";
   }
 
   // 4. Manifest.

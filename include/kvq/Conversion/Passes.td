@@ -77,7 +77,7 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
     ListOption<"uncapped", "uncapped", "std::string",
                "Attention kernels (by name) to build without their register "
                "cap, at fewer blocks per SM: those ptxas spilled under it "
-               "(kvq-gpu-aot passes them when it rebuilds)">
+               "(kvq-gpu-aot --no-spills passes them when it rebuilds)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",

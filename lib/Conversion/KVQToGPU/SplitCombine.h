@@ -1,5 +1,4 @@
-//===- SplitCombine.h - split-K partial states and their merge ---*- C++
-//-*-===//
+//===- SplitCombine.h - split-K partial states and merge ---*- C++ -*-===//
 //
 // The attention kernels split each sequence over `splits` blocks per KV head
 // (flash decoding). Every block leaves its partial softmax state in a

@@ -180,7 +180,8 @@ int kvq_library_open(const char *manifestPath, kvq_library **out) {
     kernel("append", config.append, config.appendBlock, ok);
     kernel("attend", config.attend, config.attendBlock, ok);
     if (const kvq::json::Value *a = c.get("attend")) {
-      // Older manifests lack these; the defaults are the generic kernel's.
+      // The grid depends on query_slices, so it is required; tile and
+      // blocks_per_sm default to the generic kernel's.
       const kvq::json::Value *tile = a->get("tile");
       const kvq::json::Value *perSM = a->get("blocks_per_sm");
       const kvq::json::Value *slices = a->get("query_slices");
