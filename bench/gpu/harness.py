@@ -134,6 +134,12 @@ def check_errors(lib, c):
         out["bad_dtype"] = "not raised"
     except KvqError as e:
         out["bad_dtype"] = str(e)
+    q = torch.zeros(B * Hq * D + 8, device=dev, dtype=cache.dtype)
+    try:  # queries one element past a 16-byte boundary
+        cache.attend(q[1:1 + B * Hq * D].view(B, Hq, D))
+        out["misaligned_queries"] = "not raised"
+    except KvqError as e:
+        out["misaligned_queries"] = str(e)
     for _ in range(cfg["capacity"]):
         cache.append(x, x)
     before = cache.storage()

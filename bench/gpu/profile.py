@@ -4,7 +4,8 @@
     ncu --kernel-name regex:kvq_attend --launch-skip 1 --launch-count 1 \\
         python3 bench/gpu/profile.py --case t8x32k_k4v2_g128 [--splits 16]
 
-Fills the cache with random tokens (harness.py's filled_cache), then
+With other kvq-gpu-aot output than prepare.py's, --case names a
+configuration of its manifest. Fills the cache with random tokens (harness.py's filled_cache), then
 attends `--repeat` times; the profiler picks the launches it wants.
 """
 import argparse
@@ -27,8 +28,12 @@ def main():
     ap.add_argument("--splits", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    with open(os.path.join(args.artifacts, "cases.json")) as f:
-        case = next(c for c in json.load(f) if c["name"] == args.case)
+    listed = os.path.join(args.artifacts, "cases.json")
+    if os.path.exists(listed):  # prepare.py's artifacts: a timing case
+        with open(listed) as f:
+            case = next(c for c in json.load(f) if c["name"] == args.case)
+    else:  # any kvq-gpu-aot output: --case names a configuration
+        case = {"config": args.case}
     lib = Library(os.path.join(args.artifacts, "manifest.json"))
     cache, _, _, _, q, _ = filled_cache(lib, case["config"])
     out = torch.empty_like(q)

@@ -66,10 +66,10 @@ KVQ_API void kvq_cache_destroy(kvq_cache *cache);
 /* Appends `tokens` tokens per sequence: keys/values [B, H, tokens, D]. */
 KVQ_API int kvq_cache_append(kvq_cache *cache, uint64_t keys, uint64_t values,
                      int64_t tokens, uint64_t stream);
-/* Decode attention, one kernel launch: queries/out [B, Hq, D]; lengths [B]
- * int32 or 0; splits 0 chooses the split-K count from the SM count. Calls
- * on one cache must be ordered (one stream, or synchronized): they share
- * its workspace. */
+/* Decode attention, one kernel launch: queries/out [B, Hq, D] (queries
+ * 16-byte aligned); lengths [B] int32 or 0; splits 0 chooses the split-K count
+ * from the SM count. Calls on one cache must be ordered (one stream, or
+ * synchronized): they share its workspace. */
 KVQ_API int kvq_cache_attend(kvq_cache *cache, uint64_t queries, uint64_t out,
                      uint64_t lengths, int32_t splits, uint64_t stream);
 /* The split-K count kvq_cache_attend uses for `requested` (0 = auto). */

@@ -204,6 +204,34 @@ void forEachElement(IRB &b, Value tid, int64_t rows, int64_t cols,
 void stageQueries(IRB &b, Value queries, Value shared, Value seq, Value kvHead,
                   int64_t groupSize, int64_t dim, Value scale, Value tid,
                   int64_t threads) {
+  // When the elements divide evenly, each thread loads runs of `vec`
+  // (up to 16 bytes) and issues all its loads before the first use: one
+  // round trip to memory instead of one per element, which the decode
+  // step's critical path (the queries come first) would pay in sequence.
+  int64_t total = groupSize * dim;
+  int64_t eltBytes =
+      cast<MemRefType>(queries.getType()).getElementTypeBitWidth() / 8;
+  int64_t vec = 16 / eltBytes;
+  while (vec > 1 && (dim % vec || total % (threads * vec)))
+    vec /= 2;
+  int64_t perThread = total % (threads * vec) ? 0 : total / (threads * vec);
+  if (perThread && perThread <= 16) {
+    SmallVector<std::pair<Value, Value>> at;
+    SmallVector<SmallVector<Value>> loaded;
+    for (int64_t i = 0; i < perThread; ++i) {
+      Value e = mul(b, add(b, tid, cIndex(b, threads * i)), cIndex(b, vec));
+      Value r = divU(b, e, dim), d = remU(b, e, dim);
+      Value hq = add(b, mul(b, kvHead, cIndex(b, groupSize)), r);
+      at.push_back({r, d});
+      loaded.push_back(loadVector(b, queries, {seq, hq, d}, vec));
+    }
+    for (int64_t i = 0; i < perThread; ++i)
+      for (int64_t k = 0; k < vec; ++k)
+        memref::StoreOp::create(
+            b, mulF(b, toF32(b, loaded[i][k]), scale), shared,
+            ValueRange{at[i].first, add(b, at[i].second, cIndex(b, k))});
+    return;
+  }
   forEachElement(
       b, tid, groupSize, dim, threads, [&](IRB &ib, Value r, Value d) {
         Value hq = add(ib, mul(ib, kvHead, cIndex(ib, groupSize)), r);

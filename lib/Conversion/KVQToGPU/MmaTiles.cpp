@@ -36,6 +36,7 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -196,6 +197,56 @@ CodePlan codePlan(SchemeAttr s) {
   return {s.getBits(), 32 / s.getBits(), 8 / s.getBits()};
 }
 
+/// What one stage of the shared-memory staging holds for a 64-token tile:
+/// the value words, the value scales and zeros, and the key scale and zero
+/// rows the tile's folds read (one row, or two at key group 32). Each
+/// region is one contiguous run of the cache buffer (storage format: rows
+/// of a head are consecutive), copied in 4- to 16-byte cp.async pieces, and
+/// lives at [region][stage] in the shared buffer.
+struct StagePlan {
+  int64_t valueCodes = 0, valueScales = 0, keyScales = 0; // bytes per stage
+  bool valueZeros = false, keyZeros = false;
+  int64_t keyRows = 0;
+  int64_t bytes() const {
+    return valueCodes + valueScales * (valueZeros ? 2 : 1) +
+           keyScales * (keyZeros ? 2 : 1);
+  }
+};
+
+/// The staging plan of `config`, or nullopt when the tiles load straight
+/// from global memory: the capacity must be whole tiles and key groups (so
+/// every copy of a clamped tile stays inside its head's rows and is 16-byte
+/// aligned).
+std::optional<StagePlan> getStagePlan(const DecodeKernelConfig &config) {
+  CacheType type = config.cache;
+  SchemeAttr k = type.getKeys(), v = type.getValues();
+  int64_t cap = type.getCapacity(), D = type.getHeadDim();
+  // (A key group of 32 or whole tiles: the folds' rows are the tile's.)
+  if (cap % kMmaTile || cap % k.getGroup() ||
+      (k.getGroup() != 32 && k.getGroup() % kMmaTile))
+    return std::nullopt;
+  ::kvq::CacheLayout layout = getCacheLayout(type);
+  auto scaleBytes = [](SchemeAttr s) {
+    return int64_t(s.getScaleType().getIntOrFloatBitWidth() / 8);
+  };
+  StagePlan p;
+  p.valueCodes = kMmaTile * layout.values.wordsPerToken * 4;
+  p.valueScales = kMmaTile * layout.values.scaleCols * scaleBytes(v);
+  p.valueZeros = !v.getSymmetric();
+  p.keyRows = std::max<int64_t>(1, kMmaTile / k.getGroup());
+  p.keyScales = p.keyRows * D * scaleBytes(k);
+  p.keyZeros = !k.getSymmetric();
+  // Whole 16-byte pieces for every lane, or one 4- or 8-byte piece each.
+  auto copyable = [](int64_t bytes) {
+    return bytes >= 16 * kWarp ? bytes % (16 * kWarp) == 0
+                               : bytes == 4 * kWarp || bytes == 8 * kWarp;
+  };
+  if (!copyable(p.valueCodes) || !copyable(p.valueScales) ||
+      !copyable(p.keyScales))
+    return std::nullopt;
+  return p;
+}
+
 } // namespace
 
 bool mlir::kvq::lowering::canUseMmaTiles(const DecodeKernelConfig &c) {
@@ -244,6 +295,17 @@ MmaBudget mlir::kvq::lowering::getMmaBudget(const DecodeKernelConfig &config) {
     budget.maxRegisters = config.uncapped ? 255 : 0;
     budget.blocksPerSM = 8;
   }
+  // Two stages of staging when they fit beside the kernel's other shared
+  // buffers (queries, scores, sums) at that many blocks per SM (228 KB of
+  // shared memory, 1 KB of it reserved per block). The key words stay in
+  // registers: staged too, they measured 2% slower at 8x32k K4V2 (shared
+  // loads at the tile start instead of registers filled a tile ahead) and
+  // at 168 registers freed nothing the occupancy could use.
+  int64_t R = config.queriesPerBlock();
+  int64_t other = (2 * R * D + kWarp * R) * 4;
+  if (std::optional<StagePlan> plan = getStagePlan(config))
+    if (budget.blocksPerSM * (other + 2 * plan->bytes() + 1024) <= 228 * 1024)
+      budget.stageBytes = plan->bytes();
   return budget;
 }
 
@@ -290,20 +352,128 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   };
   int64_t scaleRows = cast<MemRefType>(K.scales.getType()).getDimSize(1);
 
+  //===--- Shared-memory staging of the next tile (cp.async) --------------===//
+  // With a stage buffer, the value words, value scales and zeros and the key
+  // scale rows of tile t + 1 are copied into shared memory (two stages,
+  // stage = tile index mod 2) while tile t is computed, so that neither the
+  // value step nor a fold waits on DRAM and no registers hold them early.
+  std::optional<StagePlan> plan;
+  if (in.stage)
+    plan = getStagePlan(in.config);
+  struct StagedViews {
+    Value valueCodes, valueScales, valueZeros, keyScales, keyZeros;
+    int64_t valueCodesAt = 0, valueScalesAt = 0, valueZerosAt = 0,
+            keyScalesAt = 0, keyZerosAt = 0;
+  } sv;
+  if (plan) {
+    Attribute space = cast<MemRefType>(in.stage.getType()).getMemorySpace();
+    int64_t at = 0;
+    auto region = [&](int64_t perStage, ArrayRef<int64_t> shape, Type elt,
+                      int64_t &where) {
+      where = at;
+      SmallVector<int64_t> full = {2};
+      full.append(shape.begin(), shape.end());
+      auto type =
+          MemRefType::get(full, elt, MemRefLayoutAttrInterface(), space);
+      Value view = memref::ViewOp::create(b, type, in.stage, cIndex(b, at),
+                                          ValueRange{});
+      at += 2 * perStage;
+      return view;
+    };
+    Type vScaleType = V.scheme.getScaleType(),
+         kScaleType = K.scheme.getScaleType();
+    int64_t vCols = V.layout.scaleCols;
+    sv.valueCodes = region(plan->valueCodes, {kMmaTile, V.layout.wordsPerToken},
+                           b.getI32Type(), sv.valueCodesAt);
+    sv.valueScales = region(plan->valueScales, {kMmaTile, vCols}, vScaleType,
+                            sv.valueScalesAt);
+    if (plan->valueZeros)
+      sv.valueZeros = region(plan->valueScales, {kMmaTile, vCols}, vScaleType,
+                             sv.valueZerosAt);
+    sv.keyScales =
+        region(plan->keyScales, {plan->keyRows, D}, kScaleType, sv.keyScalesAt);
+    if (plan->keyZeros)
+      sv.keyZeros = region(plan->keyScales, {plan->keyRows, D}, kScaleType,
+                           sv.keyZerosAt);
+  }
+  auto stageOf = [&](IRB &sb, Value t0) {
+    return arith::AndIOp::create(
+        sb, arith::ShRUIOp::create(sb, t0, cIndex(sb, 6)), cIndex(sb, 1));
+  };
+  // Copies of tile `t` (whole tiles inside the buffer) into stage `stg`:
+  // 16-byte chunks spread over the lanes, bypassing L1; the caller commits
+  // them as one group. Where `read` is false they only zero-fill (the
+  // source size is 0), so a split's last tile fetches nothing more.
+  auto issueTile = [&](IRB &cb, Value t, Value stg, Value read = Value()) {
+    Value srcBytes;
+    if (read)
+      srcBytes = select(cb, read, cIndex(cb, 16), cIndex(cb, 0));
+    // A region of fewer than 512 bytes goes in 4- or 8-byte pieces, one
+    // per lane, rather than in 16-byte ones on some lanes (a branch).
+    auto copy = [&](int64_t dstAt, int64_t perStage, Value srcByte) {
+      Value dst0 =
+          add(cb, cIndex(cb, dstAt), mul(cb, stg, cIndex(cb, perStage)));
+      int64_t piece = perStage >= 16 * kWarp ? 16 : perStage / kWarp;
+      assert(perStage % (piece * kWarp) == 0 && piece >= 4 &&
+             "regions are whole 4-byte pieces per lane");
+      Value lanePiece = mul(cb, lane, cIndex(cb, piece));
+      Value size = srcBytes ? select(cb, read, cIndex(cb, piece), cIndex(cb, 0))
+                            : Value();
+      for (int64_t i = 0; i * piece * kWarp < perStage; ++i) {
+        Value off = add(cb, lanePiece, cIndex(cb, piece * kWarp * i));
+        nvgpu::DeviceAsyncCopyOp::create(
+            cb, in.stage, ValueRange{add(cb, dst0, off)}, in.cache,
+            ValueRange{add(cb, srcByte, off)}, cb.getIndexAttr(piece), size,
+            piece == 16 ? cb.getUnitAttr() : UnitAttr());
+      }
+    };
+    Value tokenRow = add(cb, mul(cb, head, cIndex(cb, cap)), t);
+    int64_t vRowBytes = plan->valueCodes / kMmaTile;
+    int64_t vScaleRowBytes = plan->valueScales / kMmaTile;
+    copy(sv.valueCodesAt, plan->valueCodes,
+         add(cb, cIndex(cb, V.layout.codesOffset),
+             mul(cb, tokenRow, cIndex(cb, vRowBytes))));
+    copy(sv.valueScalesAt, plan->valueScales,
+         add(cb, cIndex(cb, V.layout.scalesOffset),
+             mul(cb, tokenRow, cIndex(cb, vScaleRowBytes))));
+    if (plan->valueZeros)
+      copy(sv.valueZerosAt, plan->valueScales,
+           add(cb, cIndex(cb, V.layout.zerosOffset),
+               mul(cb, tokenRow, cIndex(cb, vScaleRowBytes))));
+    Value keyRow = add(cb, mul(cb, head, cIndex(cb, scaleRows)),
+                       arith::DivUIOp::create(cb, t, cIndex(cb, kGroup)));
+    int64_t kRowBytes = plan->keyScales / plan->keyRows;
+    copy(sv.keyScalesAt, plan->keyScales,
+         add(cb, cIndex(cb, K.layout.scalesOffset),
+             mul(cb, keyRow, cIndex(cb, kRowBytes))));
+    if (plan->keyZeros)
+      copy(sv.keyZerosAt, plan->keyScales,
+           add(cb, cIndex(cb, K.layout.zerosOffset),
+               mul(cb, keyRow, cIndex(cb, kRowBytes))));
+  };
+
   //===--- Queries folded with one key group's scales ---------------------===//
   // B registers (kRegs), and for this lane's C head: 1/F and sum q z.
-  auto fold = [&](IRB &fb, Value token) {
-    Value row = minU(fb, arith::DivUIOp::create(fb, token, cIndex(fb, kGroup)),
-                     cIndex(fb, scaleRows - 1));
+  // Staged: the scale row is row `stagedRow` of stage `stg`.
+  auto fold = [&](IRB &fb, Value token, Value stg, int64_t stagedRow) {
     Value chunk0 = mul(fb, q, cIndex(fb, kChunk));
     Value qRow = minU(fb, bHead, cIndex(fb, R - 1));
     SmallVector<Value> qs(kChunk);
     Value bias = zero, amax = cF32(fb, 1e-30);
-    SmallVector<Value> scales =
-        loadVector(fb, K.scales, {head, row, chunk0}, kChunk);
-    SmallVector<Value> zeros;
-    if (K.zeros)
-      zeros = loadVector(fb, K.zeros, {head, row, chunk0}, kChunk);
+    SmallVector<Value> scales, zeros;
+    if (plan) {
+      SmallVector<Value> at = {stg, cIndex(fb, stagedRow), chunk0};
+      scales = loadVector(fb, sv.keyScales, at, kChunk);
+      if (K.zeros)
+        zeros = loadVector(fb, sv.keyZeros, at, kChunk);
+    } else {
+      Value row =
+          minU(fb, arith::DivUIOp::create(fb, token, cIndex(fb, kGroup)),
+               cIndex(fb, scaleRows - 1));
+      scales = loadVector(fb, K.scales, {head, row, chunk0}, kChunk);
+      if (K.zeros)
+        zeros = loadVector(fb, K.zeros, {head, row, chunk0}, kChunk);
+    }
     for (int64_t c0 = 0; c0 < kChunk; c0 += 4) {
       Value col = add(fb, chunk0, cIndex(fb, c0));
       Value qvec = vector::LoadOp::create(fb, VectorType::get({4}, f32),
@@ -383,9 +553,19 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   static constexpr int64_t kHalfPairs[4] = {0, 8, 1, 9};
   Value vScaleCol = halfValues ? scaleColumn(b, V.scheme, mul(b, g, cIndex(b, vChunk)))
                                : cIndex(b, 0);
-  auto loadValueTile = [&](IRB &lb, Value t0) {
+  // Staged: from stage `stg` (tokens relative to the tile).
+  auto loadValueTile = [&](IRB &lb, Value t0, Value stg) {
+    auto rowOf = [&](int64_t off, Value lanePart) -> SmallVector<Value> {
+      Value local = add(lb, cIndex(lb, off), lanePart);
+      if (plan)
+        return {stg, local};
+      return {head, clampToken(lb, add(lb, t0, local))};
+    };
+    Value codes = plan ? sv.valueCodes : V.codes;
+    Value scaleTables[2] = {plan ? sv.valueScales : V.scales,
+                            plan ? sv.valueZeros : V.zeros};
     SmallVector<Value> out;
-    SmallVector<Value> scaleTokens;
+    SmallVector<SmallVector<Value>> scaleTokens;
     for (int64_t j = 0; j < 2; ++j)
       for (int64_t set = 0; set < 2; ++set)
         for (int64_t i = 0; i < 4; ++i) {
@@ -393,20 +573,19 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
           // + {0, 8, 1, 9}[i].
           int64_t off = halfValues ? 16 * (2 * j + set) + kHalfPairs[i]
                                    : 32 * j + set + 8 * i;
-          Value t = clampToken(lb, add(lb, add(lb, t0, cIndex(lb, off)), q2));
-          out.append(loadVector(lb, V.codes, {head, t, wordOff}, vWords));
+          SmallVector<Value> row = rowOf(off, q2);
+          out.append(loadVector(lb, codes, {row[0], row[1], wordOff}, vWords));
           if (halfValues)
-            scaleTokens.push_back(t);
+            scaleTokens.push_back(row);
         }
     if (!halfValues)
       for (int64_t i = 0; i < 8; ++i)
-        scaleTokens.push_back(clampToken(
-            lb, add(lb, add(lb, t0, cIndex(lb, 16 * (i / 2) + 8 * (i % 2))), g)));
-    for (Value table : {V.scales, V.zeros})
+        scaleTokens.push_back(rowOf(16 * (i / 2) + 8 * (i % 2), g));
+    for (Value table : scaleTables)
       if (table)
-        for (Value t : scaleTokens)
+        for (ArrayRef<Value> row : scaleTokens)
           out.push_back(memref::LoadOp::create(
-              lb, table, ValueRange{head, t, vScaleCol}));
+              lb, table, ValueRange{row[0], row[1], vScaleCol}));
     return out;
   };
   int64_t nScaleTokens = halfValues ? 16 : 8;
@@ -495,6 +674,11 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   inits.append({zero, zero});
   if (prefetch)
     inits.append(loadKeyTile(b, in.start));
+  if (plan) {
+    issueTile(b, minU(b, in.start, cIndex(b, cap - kMmaTile)),
+              stageOf(b, in.start));
+    NVVM::CpAsyncCommitGroupOp::create(b);
+  }
 
   auto loop = scf::ForOp::create(
       b, in.start, in.packedEnd, cIndex(b, kMmaTile), inits,
@@ -516,14 +700,35 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
         } else {
           keyWords = loadKeyTile(lb, t0);
         }
-        SmallVector<Value> valueTile = loadValueTile(lb, t0);
-        ArrayRef<Value> valueWords(valueTile.data(), 16 * vWords);
-        ArrayRef<Value> valueScales(valueTile.data() + 16 * vWords,
-                                    nScaleTokens);
-        ArrayRef<Value> valueZeros;
-        if (V.zeros)
-          valueZeros = ArrayRef<Value>(
-              valueTile.data() + 16 * vWords + nScaleTokens, nScaleTokens);
+        // Staged: the next tile's copies go out (into the stage the last
+        // tile read: the barrier first), reading nothing past the split's
+        // last tile, then this tile's are waited for.
+        Value stg;
+        if (plan) {
+          stg = stageOf(lb, t0);
+          gpu::BarrierOp::create(lb);
+          issueTile(lb, tNext, arith::XOrIOp::create(lb, stg, cIndex(lb, 1)),
+                    lt(lb, add(lb, t0, cIndex(lb, kMmaTile)), in.packedEnd));
+          NVVM::CpAsyncCommitGroupOp::create(lb);
+          NVVM::CpAsyncWaitGroupOp::create(lb, 1);
+          gpu::BarrierOp::create(lb);
+        }
+        // Unstaged, this tile's value loads go out now; staged, they are
+        // shared-memory reads just before the value step.
+        SmallVector<Value> valueTile;
+        if (!plan)
+          valueTile = loadValueTile(lb, t0, stg);
+        ArrayRef<Value> valueWords, valueScales, valueZeros;
+        auto takeValueTile = [&]() {
+          if (plan)
+            valueTile = loadValueTile(lb, t0, stg);
+          valueWords = ArrayRef<Value>(valueTile.data(), 16 * vWords);
+          valueScales =
+              ArrayRef<Value>(valueTile.data() + 16 * vWords, nScaleTokens);
+          if (V.zeros)
+            valueZeros = ArrayRef<Value>(
+                valueTile.data() + 16 * vWords + nScaleTokens, nScaleTokens);
+        };
 
         // Folded queries of both 32-token halves (a key group starts at a
         // multiple of 32 tokens).
@@ -544,7 +749,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
                                       in.start));
           folded = ifElse(
               lb, fresh, ValueRange(folded).getTypes(),
-              [&](IRB &ib) { return fold(ib, th); },
+              [&](IRB &ib) { return fold(ib, th, stg, kGroup >= 64 ? 0 : h); },
               [&](IRB &) { return folded; });
           halves.push_back(folded);
         }
@@ -598,6 +803,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
             next.append(nextKeyWords);
           scf::YieldOp::create(lb, next);
         };
+        takeValueTile();
         if (halfValues) {
           for (int64_t i = 0; i < 8; ++i) {
             Value e = exp2Approx(lb, arith::SubFOp::create(lb, s[i], mNew));
@@ -715,6 +921,8 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
         yieldState(zNew);
       });
 
+  if (plan)
+    NVVM::CpAsyncWaitGroupOp::create(b, 0);
   ValueRange res = loop.getResults();
   Value m = res[0], l = res[1];
   if (halfValues) {

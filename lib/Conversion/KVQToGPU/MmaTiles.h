@@ -34,6 +34,9 @@ bool canUseMmaTiles(const DecodeKernelConfig &config);
 struct MmaBudget {
   bool prefetchKeys = false;
   int64_t blocksPerSM = 8, maxRegisters = 0;
+  /// Bytes of one stage of the shared-memory staging (0: none), see
+  /// StagePlan; the kernel holds two stages.
+  int64_t stageBytes = 0;
 };
 MmaBudget getMmaBudget(const DecodeKernelConfig &config);
 
@@ -45,6 +48,8 @@ struct MmaTileInputs {
   Value start, packedEnd;  ///< tokens [start, packedEnd), start tile-aligned
   Value queries;           ///< shared [R][D] f32, times scale * log2 e
   Value sums;              ///< shared [R][D] f32, receives the tiles' sums
+  Value cache;             ///< the cache buffer, global i8
+  Value stage;             ///< shared i8, 2 x MmaBudget::stageBytes, or null
   int64_t queriesPerHead, headDim, capacity;
 };
 

@@ -31,6 +31,7 @@
 
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -169,14 +170,21 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   SmallVector<Type> shared = {sharedBuffer({R, D}, f32),     // queries
                               sharedBuffer({kWarp, R}, f32), // scores, p
                               sharedBuffer({R, D}, f32)};    // tile sums
+  MmaBudget budget;
+  if (canUseMmaTiles(c)) {
+    budget = getMmaBudget(c);
+    if (budget.stageBytes) // the tensor-core tiles' staging, two stages
+      shared.push_back(
+          sharedBuffer({2 * budget.stageBytes}, builder.getI8Type()));
+  }
   gpu::GPUFuncOp func =
       createKernel(builder, module, name, params, shared, kPackedAttendBlock);
-  if (canUseMmaTiles(c)) {
-    MmaBudget budget = getMmaBudget(c);
-    if (budget.maxRegisters)
-      func->setAttr("nvvm.maxnreg",
-                    builder.getI32IntegerAttr(budget.maxRegisters));
-  }
+  if (budget.maxRegisters)
+    func->setAttr("nvvm.maxnreg",
+                  builder.getI32IntegerAttr(budget.maxRegisters));
+  if (budget.stageBytes) // cp.async writes 16-byte chunks
+    func.setWorkgroupAttributionAttr(3, LLVM::LLVMDialect::getAlignAttrName(),
+                                     builder.getI64IntegerAttr(16));
   IRB b = IRB::atBlockBegin(func.getLoc(), &func.getBody().front());
   SmallVector<Value> args = globalArguments(b, func);
   Value cache = args[0], queries = args[1], lengths = args[2],
@@ -452,8 +460,9 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   Value negInf = cF32(b, -INFINITY), zero = cF32(b, 0.0);
   SmallVector<Value> m, l;
   if (mmaTiles) {
-    MmaTileInputs mi{c, &v, head, lane, start, packedEnd, qS, outS, R, D,
-                     type.getCapacity()};
+    Value stage = budget.stageBytes ? Value(attrs[3]) : Value();
+    MmaTileInputs mi{c,    &v,    head,  lane, start, packedEnd,         qS,
+                     outS, cache, stage, R,    D,     type.getCapacity()};
     MmaTileState st = emitMmaTiles(b, mi);
     m = st.m;
     l = st.l;

@@ -354,6 +354,10 @@ int kvq_cache_attend(kvq_cache *cache, uint64_t queries, uint64_t out,
                      uint64_t lengths, int32_t splits, uint64_t stream) {
   if (!cache || !queries || !out)
     return setError(KVQ_ERR_ARGUMENT, "kvq_cache_attend: null argument");
+  // The kernels read the queries in 16-byte vectors.
+  if (queries % 16)
+    return setError(KVQ_ERR_ARGUMENT,
+                    "kvq_cache_attend: queries must be 16-byte aligned");
   const kvq_config_info &i = cache->config->info;
   if (splits < 0 || splits > i.max_splits)
     return setError(KVQ_ERR_ARGUMENT,

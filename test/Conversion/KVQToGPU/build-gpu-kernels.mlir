@@ -184,10 +184,11 @@ func.func @step(%q: tensor<1x16x32xf16>, %k: tensor<1x2x1x32xf16>,
 // CHECK: %[[SEQH:.*]] = arith.muli %[[SEQ]], %c2
 // CHECK: %[[G:.*]] = arith.divui %[[QB]], %c2
 // CHECK: %[[HEAD:.*]] = arith.addi %[[SEQH]], %[[G]]
-// The slice's 4 queries: rows 4 qb + r of the sequence.
+// The slice's 4 queries: rows 4 qb + r of the sequence, 8 per lane in one
+// 16-byte load.
 // CHECK: %[[QB4:.*]] = arith.muli %[[QB]], %c4
 // CHECK: %[[HQ:.*]] = arith.addi %[[QB4]]
-// CHECK: memref.load %{{.*}}[%[[SEQ]], %[[HQ]], %{{.*}}] : memref<1x16x64xf16, #gpu.address_space<global>>
+// CHECK: vector.load %{{.*}}[%[[SEQ]], %[[HQ]], %{{.*}}] {alignment = 16 : i64} : memref<1x16x64xf16, #gpu.address_space<global>>, vector<8xf16>
 // The cache is read at the KV head (key words: 8 bytes per lane and row);
 // the partial state and arrival counts at the block row.
 // CHECK: vector.load %{{.*}}[%[[HEAD]], %{{.*}}, %{{.*}}] {alignment = 8 : i64} : memref<2x256x8xi32, #gpu.address_space<global>>, vector<2xi32>
@@ -243,16 +244,49 @@ func.func @prefill_then_step(%q: tensor<1x1x64xf32>, %k: tensor<1x1x4x64xf32>,
     keys = #kvq.scheme<bits = 4, group = 128, window = 128>,
     values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>
 
+// What a tile reads besides its key words is staged in shared memory with
+// cp.async, two stages of 2816 bytes: [stage][64 tokens][8 words] of value
+// codes, [stage][64][1] value scales and zeros, [stage][1 row][128] key
+// scales and zeros for the fold. Copies go in 16-byte pieces (L1 bypassed)
+// or, for regions under 512 bytes, one 4- or 8-byte piece per lane.
 // CHECK-LABEL: gpu.func @kvq_attend_b2h2q8c512d128_f16_k4c128w128_v2t128w128_t1(
+// CHECK-SAME: %[[STAGE:[a-z0-9]+]] : memref<5632xi8, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHECK-SAME: known_block_size = array<i32: 32, 1, 1>
 // CHECK-SAME: nvvm.maxnreg = 168 : i32
+// CHECK: %[[VCODES:.*]] = memref.view %[[STAGE]][%c0{{.*}}][] : memref<5632xi8, #gpu.address_space<workgroup>> to memref<2x64x8xi32, #gpu.address_space<workgroup>>
+// CHECK: memref.view %[[STAGE]][%c4096{{.*}}][] : {{.*}} to memref<2x64x1xf16, #gpu.address_space<workgroup>>
+// CHECK: memref.view %[[STAGE]][%c4352{{.*}}][] : {{.*}} to memref<2x64x1xf16, #gpu.address_space<workgroup>>
+// CHECK: %[[KSCALES:.*]] = memref.view %[[STAGE]][%c4608{{.*}}][] : {{.*}} to memref<2x1x128xf16, #gpu.address_space<workgroup>>
+// CHECK: memref.view %[[STAGE]][%c5120{{.*}}][] : {{.*}} to memref<2x1x128xf16, #gpu.address_space<workgroup>>
+// The first tile, before the loop: value codes (2048 bytes: 4 pieces of 16
+// per lane), value scales and zeros (4 bytes per lane), key scales and zeros
+// (8), one commit group.
+// CHECK-COUNT-4: nvgpu.device_async_copy %{{.*}}[%{{.*}}], %[[STAGE]][%{{.*}}], 16 {bypassL1}
+// CHECK-COUNT-2: nvgpu.device_async_copy %{{.*}}[%{{.*}}], %[[STAGE]][%{{.*}}], 4 :
+// CHECK-COUNT-2: nvgpu.device_async_copy %{{.*}}[%{{.*}}], %[[STAGE]][%{{.*}}], 8 :
+// CHECK-NEXT: nvvm.cp.async.commit.group
+// In the loop: a barrier (the other stage's readers are done), the next
+// tile's copies into it (source size 0 past the split's last tile), commit,
+// wait until only that group is in flight, a barrier (every lane's copies
+// are visible).
 // CHECK: scf.for {{.*}} step %c64
+// CHECK: gpu.barrier
+// CHECK-COUNT-4: nvgpu.device_async_copy %{{.*}}[%{{.*}}], %[[STAGE]][%{{.*}}], 16, %{{.*}} {bypassL1}
+// CHECK: nvvm.cp.async.commit.group
+// CHECK-NEXT: nvvm.cp.async.wait.group 1
+// CHECK-NEXT: gpu.barrier
+// The fold reads its scales from the stage.
 // CHECK: scf.if
+// CHECK: vector.load %[[KSCALES]][%{{.*}}, %c0{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<2x1x128xf16, #gpu.address_space<workgroup>>, vector<32xf16>
 // CHECK: nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<u8>, multiplicandBPtxType = #nvvm.mma_type<s8>, shape = #nvvm.shape<m = 16, n = 8, k = 32>
 // CHECK-NEXT: llvm.extractvalue
 // CHECK: nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<u8>, multiplicandBPtxType = #nvvm.mma_type<u8>, shape = #nvvm.shape<m = 16, n = 8, k = 32>
+// The value words come from the stage just before the value step.
+// CHECK: memref.load %[[VCODES]]
 // CHECK: nvvm.prmt
 // CHECK: gpu.shuffle idx
+// No copy is in flight after the loop.
+// CHECK: nvvm.cp.async.wait.group 0
 // CHECK: gpu.return
 func.func @mma_step(%q: tensor<2x8x128xf16>, %k: tensor<2x2x1x128xf16>,
                     %v: tensor<2x2x1x128xf16>, %c: !cache) -> tensor<2x8x128xf16> {
