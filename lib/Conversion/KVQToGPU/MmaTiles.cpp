@@ -454,27 +454,41 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
 
   //===--- Queries folded with one key group's scales ---------------------===//
   // B registers (kRegs), and for this lane's C head: 1/F and sum q z.
+  // The two lanes of a B column pair (g = 2 h, 2 h + 1: lanes 4 g + q and
+  // 4 g + q xor 4) fold the same head and channels; each folds half the
+  // channels (the odd lane the upper half) and they trade bytes, when the
+  // upper half of the B registers holds exactly the upper half of the
+  // channels (all but 2-bit keys at head_dim 64).
+  bool pairFold = kRegs % 2 == 0;
+  for (int64_t r = 0; r < kRegs / 2 && pairFold; ++r)
+    for (int64_t i = 0; i < 4; ++i)
+      pairFold &= kp.channel(r + kRegs / 2, i) == kp.channel(r, i) + kChunk / 2;
+  int64_t foldChannels = pairFold ? kChunk / 2 : kChunk;
+
   // Staged: the scale row is row `stagedRow` of stage `stg`.
   auto fold = [&](IRB &fb, Value token, Value stg, int64_t stagedRow) {
     Value chunk0 = mul(fb, q, cIndex(fb, kChunk));
+    if (pairFold)
+      chunk0 = add(fb, chunk0,
+                   select(fb, odd, cIndex(fb, kChunk / 2), cIndex(fb, 0)));
     Value qRow = minU(fb, bHead, cIndex(fb, R - 1));
-    SmallVector<Value> qs(kChunk);
+    SmallVector<Value> qs(foldChannels);
     Value bias = zero, amax = cF32(fb, 1e-30);
     SmallVector<Value> scales, zeros;
     if (plan) {
       SmallVector<Value> at = {stg, cIndex(fb, stagedRow), chunk0};
-      scales = loadVector(fb, sv.keyScales, at, kChunk);
+      scales = loadVector(fb, sv.keyScales, at, foldChannels);
       if (K.zeros)
-        zeros = loadVector(fb, sv.keyZeros, at, kChunk);
+        zeros = loadVector(fb, sv.keyZeros, at, foldChannels);
     } else {
       Value row =
           minU(fb, arith::DivUIOp::create(fb, token, cIndex(fb, kGroup)),
                cIndex(fb, scaleRows - 1));
-      scales = loadVector(fb, K.scales, {head, row, chunk0}, kChunk);
+      scales = loadVector(fb, K.scales, {head, row, chunk0}, foldChannels);
       if (K.zeros)
-        zeros = loadVector(fb, K.zeros, {head, row, chunk0}, kChunk);
+        zeros = loadVector(fb, K.zeros, {head, row, chunk0}, foldChannels);
     }
-    for (int64_t c0 = 0; c0 < kChunk; c0 += 4) {
+    for (int64_t c0 = 0; c0 < foldChannels; c0 += 4) {
       Value col = add(fb, chunk0, cIndex(fb, c0));
       Value qvec = vector::LoadOp::create(fb, VectorType::get({4}, f32),
                                           in.queries, ValueRange{qRow, col},
@@ -492,29 +506,55 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
         amax = maxF(fb, amax, absF(fb, xs));
       }
     }
-    bias = reduceOver(fb, bias, false, 1, 4);
-    amax = reduceOver(fb, amax, true, 1, 4);
+    // Over the lanes of the head: q (and the pair).
+    int32_t lanesOfHead = pairFold ? 8 : 4;
+    bias = reduceOver(fb, bias, false, 1, lanesOfHead);
+    amax = reduceOver(fb, amax, true, 1, lanesOfHead);
     Value F = mulF(fb, cF32(fb, kFixedKeys), rcpApprox(fb, amax));
     Value invF = mulF(fb, amax, cF32(fb, 1.0 / kFixedKeys));
     // x = 2^16 hi + 2^8 mid + lo, read straight off x's bytes: hi = byte 2
     // (s8: |x| < 2^22), mid = byte 1 and lo = byte 0 (u8). Column g of n
     // tile 0 holds head g / 2's hi (even g) or 0 (odd g), column g of n
     // tile 1 its lo (even g) or mid (odd g).
-    SmallVector<Value> x(kChunk);
-    for (int64_t c = 0; c < kChunk; ++c)
+    SmallVector<Value> x(foldChannels);
+    for (int64_t c = 0; c < foldChannels; ++c)
       x[c] = roundToI32(fb, mulF(fb, qs[c], F));
-    Value lowSelector = select(fb, odd, cI32(fb, 0x0051), cI32(fb, 0x0040));
     auto gather = [&](int64_t r, Value selector) {
       return gatherBytes(fb,
                          {x[kp.channel(r, 0)], x[kp.channel(r, 1)],
                           x[kp.channel(r, 2)], x[kp.channel(r, 3)]},
                          selector);
     };
-    SmallVector<Value> out;
-    for (int64_t r = 0; r < kRegs; ++r)
-      out.push_back(select(fb, odd, zeroI, gather(r, cI32(fb, 0x0062))));
-    for (int64_t r = 0; r < kRegs; ++r)
-      out.push_back(gather(r, lowSelector));
+    SmallVector<Value> out(2 * kRegs);
+    if (pairFold) {
+      // Own registers r (even lane) or r + kRegs / 2 (odd lane). The even
+      // lane gets its partner's hi and lo bytes, the odd lane its
+      // partner's mid bytes: two xor shuffles per register.
+      int64_t half = kRegs / 2;
+      Value partner = cI32(fb, 4);
+      for (int64_t r = 0; r < half; ++r) {
+        Value hi = gather(r, cI32(fb, 0x0062));
+        Value mid = gather(r, cI32(fb, 0x0051));
+        Value lo = gather(r, cI32(fb, 0x0040));
+        auto xorShuffle = [&](Value v) {
+          return gpu::ShuffleOp::create(fb, v, partner, cI32(fb, kWarp),
+                                        gpu::ShuffleMode::XOR)
+              .getShuffleResult();
+        };
+        Value hiOrMid = xorShuffle(select(fb, odd, hi, mid));
+        Value loOfOdd = xorShuffle(lo);
+        out[r] = select(fb, odd, zeroI, hi);
+        out[r + half] = select(fb, odd, zeroI, hiOrMid);
+        out[kRegs + r] = select(fb, odd, hiOrMid, lo);
+        out[kRegs + r + half] = select(fb, odd, mid, loOfOdd);
+      }
+    } else {
+      Value lowSelector = select(fb, odd, cI32(fb, 0x0051), cI32(fb, 0x0040));
+      for (int64_t r = 0; r < kRegs; ++r) {
+        out[r] = select(fb, odd, zeroI, gather(r, cI32(fb, 0x0062)));
+        out[kRegs + r] = gather(r, lowSelector);
+      }
+    }
     // The C lanes of head q take 1/F and the bias from lane 8 q (g = 2 q).
     Value src = arith::MulIOp::create(fb, q32, cI32(fb, 8));
     out.push_back(shuffleFrom(fb, invF, src));
@@ -679,6 +719,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
               stageOf(b, in.start));
     NVVM::CpAsyncCommitGroupOp::create(b);
   }
+  in.stageQueries(b);
 
   auto loop = scf::ForOp::create(
       b, in.start, in.packedEnd, cIndex(b, kMmaTile), inits,

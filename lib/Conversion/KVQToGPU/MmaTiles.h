@@ -46,11 +46,15 @@ struct MmaTileInputs {
   Value head;              ///< sequence * H + KV head
   Value lane;              ///< thread id, 0..31
   Value start, packedEnd;  ///< tokens [start, packedEnd), start tile-aligned
-  Value queries;           ///< shared [R][D] f32, times scale * log2 e
+  Value queries;           ///< shared [R][D] f32, times scale * log2 e (see
+                           ///< stageQueries)
   Value sums;              ///< shared [R][D] f32, receives the tiles' sums
   Value cache;             ///< the cache buffer, global i8
   Value stage;             ///< shared i8, 2 x MmaBudget::stageBytes, or null
   int64_t queriesPerHead, headDim, capacity;
+  /// Fills `queries` (and synchronizes); called once the first tile's
+  /// loads are issued, so that their round trips overlap.
+  function_ref<void(IRB &)> stageQueries;
 };
 
 /// The running max (every lane, per query head) and this lane's share of

@@ -221,10 +221,16 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   // Queries of the group in shared memory, times scale * log2(e).
   double scale = c.scale > 0 ? c.scale : 1.0 / std::sqrt(double(D));
   Value qScale = cF32(b, scale * M_LOG2E);
-  stageQueries(b, queries, qS, seq, queryBlock, R, D, qScale, lane, kWarp);
-  gpu::BarrierOp::create(b);
-  if (ks.getRotation() == Rotation::Hadamard)
-    blockHadamard(b, qS, R, D, kWarp);
+  // The tensor-core tiles stage them after issuing the first tile's loads,
+  // so that the two round trips to memory overlap.
+  auto queriesToShared = [&](IRB &qb) {
+    stageQueries(qb, queries, qS, seq, queryBlock, R, D, qScale, lane, kWarp);
+    gpu::BarrierOp::create(qb);
+    if (ks.getRotation() == Rotation::Hadamard)
+      blockHadamard(qb, qS, R, D, kWarp);
+  };
+  if (!mmaTiles)
+    queriesToShared(b);
 
   // The CUDA-core tile loop: the running max and this lane's sums per
   // query head; the tiles' outputs in outS.
@@ -461,8 +467,9 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   SmallVector<Value> m, l;
   if (mmaTiles) {
     Value stage = budget.stageBytes ? Value(attrs[3]) : Value();
-    MmaTileInputs mi{c,    &v,    head,  lane, start, packedEnd,         qS,
-                     outS, cache, stage, R,    D,     type.getCapacity()};
+    MmaTileInputs mi{
+        c,    &v,    head,  lane, start, packedEnd,          qS,
+        outS, cache, stage, R,    D,     type.getCapacity(), queriesToShared};
     MmaTileState st = emitMmaTiles(b, mi);
     m = st.m;
     l = st.l;

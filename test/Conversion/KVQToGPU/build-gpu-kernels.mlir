@@ -275,9 +275,15 @@ func.func @prefill_then_step(%q: tensor<1x1x64xf32>, %k: tensor<1x1x4x64xf32>,
 // CHECK: nvvm.cp.async.commit.group
 // CHECK-NEXT: nvvm.cp.async.wait.group 1
 // CHECK-NEXT: gpu.barrier
-// The fold reads its scales from the stage.
+// The fold reads its scales from the stage: each lane of a B column pair
+// (lanes xor 4) folds half of the pair's 32 channels, the sums and maxima
+// run over the 8 lanes of a head, and the pair trades the hi, mid and lo
+// bytes with two xor shuffles per B register.
 // CHECK: scf.if
-// CHECK: vector.load %[[KSCALES]][%{{.*}}, %c0{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<2x1x128xf16, #gpu.address_space<workgroup>>, vector<32xf16>
+// CHECK: vector.load %[[KSCALES]][%{{.*}}, %c0{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<2x1x128xf16, #gpu.address_space<workgroup>>, vector<16xf16>
+// CHECK: gpu.shuffle  xor %{{.*}}, %c4_i32{{.*}}, %c32_i32{{.*}} : f32
+// CHECK: llvm.call_intrinsic "llvm.nvvm.rcp.approx.ftz.f"
+// CHECK-COUNT-8: gpu.shuffle  xor %{{.*}}, %c4_i32{{.*}}, %c32_i32{{.*}} : i32
 // CHECK: nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<u8>, multiplicandBPtxType = #nvvm.mma_type<s8>, shape = #nvvm.shape<m = 16, n = 8, k = 32>
 // CHECK-NEXT: llvm.extractvalue
 // CHECK: nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<u8>, multiplicandBPtxType = #nvvm.mma_type<u8>, shape = #nvvm.shape<m = 16, n = 8, k = 32>
