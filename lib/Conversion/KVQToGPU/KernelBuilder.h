@@ -95,8 +95,10 @@ void forEachElement(IRB &b, Value tid, int64_t rows, int64_t cols,
 
 /// Copies the `groupSize` queries of KV head `kvHead` of sequence `seq`
 /// (rows kvHead * groupSize + r of queries[seq], [Hq][dim]) into `shared`
-/// ([groupSize][dim] f32) times `scale`, element i by thread i mod
-/// `threads` (`tid`). The caller synchronizes.
+/// ([groupSize][dim] f32) times `scale`. Thread `tid` of `threads` loads
+/// runs of up to 16 bytes and issues all its loads before converting any
+/// (one round trip) when the elements divide evenly, else element by
+/// element. The caller synchronizes.
 void stageQueries(IRB &b, Value queries, Value shared, Value seq,
                   Value kvHead, int64_t groupSize, int64_t dim, Value scale,
                   Value tid, int64_t threads);

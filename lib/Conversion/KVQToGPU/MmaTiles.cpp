@@ -397,19 +397,16 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
                            sv.keyZerosAt);
   }
   auto stageOf = [&](IRB &sb, Value t0) {
-    return arith::AndIOp::create(
-        sb, arith::ShRUIOp::create(sb, t0, cIndex(sb, 6)), cIndex(sb, 1));
+    return arith::AndIOp::create(sb, divU(sb, t0, kMmaTile), cIndex(sb, 1));
   };
-  // Copies of tile `t` (whole tiles inside the buffer) into stage `stg`:
-  // 16-byte chunks spread over the lanes, bypassing L1; the caller commits
-  // them as one group. Where `read` is false they only zero-fill (the
-  // source size is 0), so a split's last tile fetches nothing more.
+  // Copies of tile `t` (whole tiles inside the buffer) into stage `stg`,
+  // spread over the lanes; the caller commits them as one group. Where
+  // `read` is false they only zero-fill (the source size is 0), so a
+  // split's last tile fetches nothing more.
   auto issueTile = [&](IRB &cb, Value t, Value stg, Value read = Value()) {
-    Value srcBytes;
-    if (read)
-      srcBytes = select(cb, read, cIndex(cb, 16), cIndex(cb, 0));
-    // A region of fewer than 512 bytes goes in 4- or 8-byte pieces, one
-    // per lane, rather than in 16-byte ones on some lanes (a branch).
+    // 16-byte pieces bypassing L1 (.cg); a region of fewer than 512 bytes
+    // goes in 4- or 8-byte pieces (.ca), one per lane, rather than in
+    // 16-byte ones on some lanes (a branch).
     auto copy = [&](int64_t dstAt, int64_t perStage, Value srcByte) {
       Value dst0 =
           add(cb, cIndex(cb, dstAt), mul(cb, stg, cIndex(cb, perStage)));
@@ -417,8 +414,8 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
       assert(perStage % (piece * kWarp) == 0 && piece >= 4 &&
              "regions are whole 4-byte pieces per lane");
       Value lanePiece = mul(cb, lane, cIndex(cb, piece));
-      Value size = srcBytes ? select(cb, read, cIndex(cb, piece), cIndex(cb, 0))
-                            : Value();
+      Value size =
+          read ? select(cb, read, cIndex(cb, piece), cIndex(cb, 0)) : Value();
       for (int64_t i = 0; i * piece * kWarp < perStage; ++i) {
         Value off = add(cb, lanePiece, cIndex(cb, piece * kWarp * i));
         nvgpu::DeviceAsyncCopyOp::create(

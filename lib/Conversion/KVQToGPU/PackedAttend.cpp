@@ -170,6 +170,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   SmallVector<Type> shared = {sharedBuffer({R, D}, f32),     // queries
                               sharedBuffer({kWarp, R}, f32), // scores, p
                               sharedBuffer({R, D}, f32)};    // tile sums
+  // (getMmaBudget counts these three when it sizes the staging.)
   MmaBudget budget;
   if (canUseMmaTiles(c)) {
     budget = getMmaBudget(c);
@@ -182,7 +183,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   if (budget.maxRegisters)
     func->setAttr("nvvm.maxnreg",
                   builder.getI32IntegerAttr(budget.maxRegisters));
-  if (budget.stageBytes) // cp.async writes 16-byte chunks
+  if (budget.stageBytes) // cp.async's 16-byte pieces need the alignment
     func.setWorkgroupAttributionAttr(3, LLVM::LLVMDialect::getAlignAttrName(),
                                      builder.getI64IntegerAttr(16));
   IRB b = IRB::atBlockBegin(func.getLoc(), &func.getBody().front());
