@@ -407,7 +407,12 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     // 16-byte pieces bypassing L1 (.cg); a region of fewer than 512 bytes
     // goes in 4- or 8-byte pieces (.ca), one per lane, rather than in
     // 16-byte ones on some lanes (a branch).
-    auto copy = [&](int64_t dstAt, int64_t perStage, Value srcByte) {
+    // The region of `perStage` bytes at row `row` (of `rowBytes`) of the
+    // cache segment at `segment`.
+    auto copy = [&](int64_t dstAt, int64_t perStage, int64_t segment, Value row,
+                    int64_t rowBytes) {
+      Value srcByte =
+          add(cb, cIndex(cb, segment), mul(cb, row, cIndex(cb, rowBytes)));
       Value dst0 =
           add(cb, cIndex(cb, dstAt), mul(cb, stg, cIndex(cb, perStage)));
       int64_t piece = perStage >= 16 * kWarp ? 16 : perStage / kWarp;
@@ -427,26 +432,21 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     Value tokenRow = add(cb, mul(cb, head, cIndex(cb, cap)), t);
     int64_t vRowBytes = plan->valueCodes / kMmaTile;
     int64_t vScaleRowBytes = plan->valueScales / kMmaTile;
-    copy(sv.valueCodesAt, plan->valueCodes,
-         add(cb, cIndex(cb, V.layout.codesOffset),
-             mul(cb, tokenRow, cIndex(cb, vRowBytes))));
-    copy(sv.valueScalesAt, plan->valueScales,
-         add(cb, cIndex(cb, V.layout.scalesOffset),
-             mul(cb, tokenRow, cIndex(cb, vScaleRowBytes))));
+    copy(sv.valueCodesAt, plan->valueCodes, V.layout.codesOffset, tokenRow,
+         vRowBytes);
+    copy(sv.valueScalesAt, plan->valueScales, V.layout.scalesOffset, tokenRow,
+         vScaleRowBytes);
     if (plan->valueZeros)
-      copy(sv.valueZerosAt, plan->valueScales,
-           add(cb, cIndex(cb, V.layout.zerosOffset),
-               mul(cb, tokenRow, cIndex(cb, vScaleRowBytes))));
+      copy(sv.valueZerosAt, plan->valueScales, V.layout.zerosOffset, tokenRow,
+           vScaleRowBytes);
     Value keyRow = add(cb, mul(cb, head, cIndex(cb, scaleRows)),
                        arith::DivUIOp::create(cb, t, cIndex(cb, kGroup)));
     int64_t kRowBytes = plan->keyScales / plan->keyRows;
-    copy(sv.keyScalesAt, plan->keyScales,
-         add(cb, cIndex(cb, K.layout.scalesOffset),
-             mul(cb, keyRow, cIndex(cb, kRowBytes))));
+    copy(sv.keyScalesAt, plan->keyScales, K.layout.scalesOffset, keyRow,
+         kRowBytes);
     if (plan->keyZeros)
-      copy(sv.keyZerosAt, plan->keyScales,
-           add(cb, cIndex(cb, K.layout.zerosOffset),
-               mul(cb, keyRow, cIndex(cb, kRowBytes))));
+      copy(sv.keyZerosAt, plan->keyScales, K.layout.zerosOffset, keyRow,
+           kRowBytes);
   };
 
   //===--- Queries folded with one key group's scales ---------------------===//
