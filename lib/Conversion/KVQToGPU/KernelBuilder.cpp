@@ -98,6 +98,11 @@ Value shuffleFrom(IRB &b, Value v, Value srcLane) {
       .getShuffleResult();
 }
 
+Value shuffleXor(IRB &b, Value v, int32_t mask) {
+  return gpu::ShuffleOp::create(b, v, mask, kWarp, gpu::ShuffleMode::XOR)
+      .getShuffleResult();
+}
+
 Value toI32(IRB &b, Value index) {
   return arith::IndexCastOp::create(b, b.getI32Type(), index);
 }
@@ -135,9 +140,7 @@ SmallVector<Value> warpReduce(
   for (int32_t offset = highOffset / 2; offset >= lowOffset; offset /= 2) {
     SmallVector<Value> other;
     for (Value part : state)
-      other.push_back(
-          gpu::ShuffleOp::create(b, part, offset, kWarp, gpu::ShuffleMode::XOR)
-              .getShuffleResult());
+      other.push_back(shuffleXor(b, part, offset));
     state = combine(b, state, other);
   }
   return state;

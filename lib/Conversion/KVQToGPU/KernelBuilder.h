@@ -70,6 +70,8 @@ SmallVector<Value> warpReduce(
 Value warpMax(IRB &b, Value v);
 /// Lane `srcLane`'s `v` (an i32 lane id), to every lane (idx shuffle).
 Value shuffleFrom(IRB &b, Value v, Value srcLane);
+/// Lane (this lane xor `mask`)'s `v` (xor shuffle).
+Value shuffleXor(IRB &b, Value v, int32_t mask);
 /// An index as i32.
 Value toI32(IRB &b, Value index);
 Value warpSum(IRB &b, Value v);

@@ -213,6 +213,16 @@ struct StagePlan {
   }
 };
 
+/// The cp.async piece a lane copies of a staged region of `bytes`: 16
+/// (bypassing L1) when every lane gets whole 16-byte pieces, else one 4- or
+/// 8-byte piece per lane (rather than 16-byte ones on some lanes: a
+/// branch); 0 when neither fits.
+int64_t copyPiece(int64_t bytes) {
+  if (bytes >= 16 * kWarp)
+    return bytes % (16 * kWarp) ? 0 : 16;
+  return bytes == 4 * kWarp || bytes == 8 * kWarp ? bytes / kWarp : 0;
+}
+
 /// The staging plan of `config`, or nullopt when the tiles load straight
 /// from global memory: the capacity must be whole tiles and key groups (so
 /// every copy of a clamped tile stays inside its head's rows and is 16-byte
@@ -236,13 +246,8 @@ std::optional<StagePlan> getStagePlan(const DecodeKernelConfig &config) {
   p.keyRows = std::max<int64_t>(1, kMmaTile / k.getGroup());
   p.keyScales = p.keyRows * D * scaleBytes(k);
   p.keyZeros = !k.getSymmetric();
-  // Whole 16-byte pieces for every lane, or one 4- or 8-byte piece each.
-  auto copyable = [](int64_t bytes) {
-    return bytes >= 16 * kWarp ? bytes % (16 * kWarp) == 0
-                               : bytes == 4 * kWarp || bytes == 8 * kWarp;
-  };
-  if (!copyable(p.valueCodes) || !copyable(p.valueScales) ||
-      !copyable(p.keyScales))
+  if (!copyPiece(p.valueCodes) || !copyPiece(p.valueScales) ||
+      !copyPiece(p.keyScales))
     return std::nullopt;
   return p;
 }
@@ -404,9 +409,6 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   // `read` is false they only zero-fill (the source size is 0), so a
   // split's last tile fetches nothing more.
   auto issueTile = [&](IRB &cb, Value t, Value stg, Value read = Value()) {
-    // 16-byte pieces bypassing L1 (.cg); a region of fewer than 512 bytes
-    // goes in 4- or 8-byte pieces (.ca), one per lane, rather than in
-    // 16-byte ones on some lanes (a branch).
     // The region of `perStage` bytes at row `row` (of `rowBytes`) of the
     // cache segment at `segment`.
     auto copy = [&](int64_t dstAt, int64_t perStage, int64_t segment, Value row,
@@ -415,9 +417,8 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
           add(cb, cIndex(cb, segment), mul(cb, row, cIndex(cb, rowBytes)));
       Value dst0 =
           add(cb, cIndex(cb, dstAt), mul(cb, stg, cIndex(cb, perStage)));
-      int64_t piece = perStage >= 16 * kWarp ? 16 : perStage / kWarp;
-      assert(perStage % (piece * kWarp) == 0 && piece >= 4 &&
-             "regions are whole 4-byte pieces per lane");
+      int64_t piece = copyPiece(perStage);
+      assert(piece && "getStagePlan admits only copyable regions");
       Value lanePiece = mul(cb, lane, cIndex(cb, piece));
       Value size =
           read ? select(cb, read, cIndex(cb, piece), cIndex(cb, 0)) : Value();
@@ -528,18 +529,12 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
       // lane gets its partner's hi and lo bytes, the odd lane its
       // partner's mid bytes: two xor shuffles per register.
       int64_t half = kRegs / 2;
-      Value partner = cI32(fb, 4);
       for (int64_t r = 0; r < half; ++r) {
         Value hi = gather(r, cI32(fb, 0x0062));
         Value mid = gather(r, cI32(fb, 0x0051));
         Value lo = gather(r, cI32(fb, 0x0040));
-        auto xorShuffle = [&](Value v) {
-          return gpu::ShuffleOp::create(fb, v, partner, cI32(fb, kWarp),
-                                        gpu::ShuffleMode::XOR)
-              .getShuffleResult();
-        };
-        Value hiOrMid = xorShuffle(select(fb, odd, hi, mid));
-        Value loOfOdd = xorShuffle(lo);
+        Value hiOrMid = shuffleXor(fb, select(fb, odd, hi, mid), 4);
+        Value loOfOdd = shuffleXor(fb, lo, 4);
         out[r] = select(fb, odd, zeroI, hi);
         out[r + half] = select(fb, odd, zeroI, hiOrMid);
         out[kRegs + r] = select(fb, odd, hiOrMid, lo);
