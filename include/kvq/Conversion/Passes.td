@@ -54,7 +54,11 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
       int8 or f16 for the values) for up to 4 query heads per block, and
       larger groups (8 query heads per KV head) are served by several
       blocks per KV head, each taking a slice of 2-4 of its query heads
-      (`query_slices` in the description).
+      (`query_slices` in the description). Where two stages fit, the
+      tensor-core tiles copy what the next tile reads besides its key words
+      (value codes, scales and zeros, the key scale rows) into shared
+      memory with `nvgpu.device_async_copy` (cp.async) while the current
+      one is computed.
       The blocks that finish last merge the splits' partial states (groups
       of 8 splits, then the groups, counted with atomics in the workspace),
       so a decode step is one launch.
