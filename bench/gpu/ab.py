@@ -22,7 +22,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
 sys.path.insert(0, os.path.dirname(__file__))
 from anatomy import cold_us  # noqa: E402
-from harness import filled_cache  # noqa: E402
+from harness import filled_cache, unpack_cubin  # noqa: E402
 from kvq.cuda import Library  # noqa: E402
 
 
@@ -32,6 +32,8 @@ def main():
     ap.add_argument("--b", required=True)
     ap.add_argument("--case", action="append")
     args = ap.parse_args()
+    for d in (args.a, args.b):
+        unpack_cubin(d)
     libs = [Library(os.path.join(d, "manifest.json")) for d in (args.a, args.b)]
     with open(os.path.join(args.b, "manifest.json")) as f:
         names = [c["name"] for c in json.load(f)["configs"]]

@@ -29,7 +29,7 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import filled_cache  # noqa: E402
+from harness import filled_cache, unpack_cubin  # noqa: E402
 from kvq.cuda import Library  # noqa: E402
 
 CLOCK_HZ = 2.0e9
@@ -77,6 +77,7 @@ def main():
                  for c in manifest["configs"]]
     if args.case:
         cases = [c for c in cases if c["name"] in args.case]
+    unpack_cubin(args.artifacts)
     lib = Library(os.path.join(args.artifacts, "manifest.json"))
     empty = cupy.RawKernel(r'extern "C" __global__ void kvq_empty() {}',
                            "kvq_empty")

@@ -16,8 +16,10 @@ in-kernel merge's groups of 8 splits). Then checks that errors come back as erro
 (capacity, shapes). Then times the timing cases against torch fp16 SDPA.
 """
 import argparse
+import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -246,6 +248,14 @@ def sanitize(args, case_name):
     return summary
 
 
+def unpack_cubin(directory):
+    """prepare.py stores kernels.cubin gzipped; the runtime reads it plain."""
+    cubin = os.path.join(directory, "kernels.cubin")
+    if not os.path.exists(cubin) and os.path.exists(cubin + ".gz"):
+        with gzip.open(cubin + ".gz", "rb") as src, open(cubin, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--artifacts", default=".device/gpu")
@@ -254,10 +264,15 @@ def main():
     ap.add_argument("--no-errors", action="store_true")
     ap.add_argument("--sanitize", action="store_true")
     ap.add_argument("--out")
+    ap.add_argument("--manifest",
+                    help="kernels other than ARTIFACTS/manifest.json for the "
+                         "same cases (e.g. ARTIFACTS/tile64/manifest.json)")
     args = ap.parse_args()
     with open(os.path.join(args.artifacts, "cases.json")) as f:
         cases = json.load(f)
-    lib = Library(os.path.join(args.artifacts, "manifest.json"))
+    manifest = args.manifest or os.path.join(args.artifacts, "manifest.json")
+    unpack_cubin(os.path.dirname(manifest))
+    lib = Library(manifest)
     print(json.dumps({"device": torch.cuda.get_device_name(),
                       "sms": torch.cuda.get_device_properties(0).multi_processor_count}),
           flush=True)

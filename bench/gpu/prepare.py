@@ -8,12 +8,19 @@ For every configuration below it
     reference (kvq-run: append all tokens, attend, raw storage bytes), saving
     inputs and expected outputs as .npy.
 The GPU harness (bench/gpu/harness.py) then checks the GPU against these.
+The correctness cases are small shapes, which take 32-token tensor-core
+tiles; they are compiled a second time with --tile-tokens=64 (into
+OUT/tile64/) so that the harness checks the 64-token tiles of the large
+shapes on them too. Cubins are stored gzipped (the device tool carries at
+most 64 MiB); the harness unpacks them.
 
     bench/gpu/prepare.py [--build build] [--out .device/gpu] [--quick]
 """
 import argparse
 import json
 import os
+import gzip
+import shutil
 import subprocess
 import sys
 
@@ -154,6 +161,25 @@ func.func @main(%k: {kv}, %v: {kv}, %q: {qt}{len_arg}) -> ({qt}, tensor<{nbytes}
 """
 
 
+def aot(args, source, out, extra, ptx_name="kernels.ptx"):
+    """kvq-gpu-aot of OUT/source into `out`: manifest, gzipped cubin, ptxas
+    log; the PTX (~10 MB) stays on this machine's side, next to OUT as
+    OUT-`ptx_name`."""
+    subprocess.run([os.path.join(args.build, "bin", "kvq-gpu-aot"),
+                    os.path.join(args.out, source), "-o", out] + extra +
+                   (["--no-spills"] if args.no_spills else []), check=True)
+    # The readable gpu-dialect listing is not needed on the GPU machine and
+    # would push the carried folder past the device tool's 64 MiB.
+    os.remove(os.path.join(out, "kernels.mlir"))
+    cubin = os.path.join(out, "kernels.cubin")
+    ptx = os.path.join(out, "kernels.ptx")
+    if os.path.exists(cubin):
+        os.replace(ptx, args.out.rstrip("/") + "-" + ptx_name)
+        with open(cubin, "rb") as src, gzip.open(cubin + ".gz", "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        os.remove(cubin)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -169,18 +195,15 @@ def main():
     module = "".join(aot_function(i, c) for i, c in enumerate(cases))
     with open(os.path.join(args.out, "decode_steps.mlir"), "w") as f:
         f.write(module)
-    subprocess.run([os.path.join(args.build, "bin", "kvq-gpu-aot"),
-                    os.path.join(args.out, "decode_steps.mlir"), "-o",
-                    args.out] + (["--no-spills"] if args.no_spills else []),
-                   check=True)
-    # The readable gpu-dialect listing is not needed on the GPU machine and
-    # would push the carried folder past the device tool's 64 MiB.
-    os.remove(os.path.join(args.out, "kernels.mlir"))
-    # The runtime loads the cubin; the PTX (~10 MB) stays on this machine's
-    # side, next to the device folder.
-    ptx = os.path.join(args.out, "kernels.ptx")
-    if os.path.exists(os.path.join(args.out, "kernels.cubin")):
-        os.replace(ptx, args.out.rstrip("/") + "-kernels.ptx")
+    aot(args, "decode_steps.mlir", args.out, [])
+    if not args.quick:
+        tile64 = os.path.join(args.out, "tile64")
+        os.makedirs(tile64, exist_ok=True)
+        with open(os.path.join(args.out, "decode_steps_tile64.mlir"), "w") as f:
+            f.write("".join(aot_function(i, c) for i, c in enumerate(cases)
+                            if not c["timing"]))
+        aot(args, "decode_steps_tile64.mlir", tile64, ["--tile-tokens=64"],
+            "tile64-kernels.ptx")
     with open(os.path.join(args.out, "manifest.json")) as f:
         manifest = json.load(f)
     if len(manifest["configs"]) != len(cases):

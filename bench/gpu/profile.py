@@ -17,7 +17,7 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import filled_cache  # noqa: E402
+from harness import filled_cache, unpack_cubin  # noqa: E402
 from kvq.cuda import Library  # noqa: E402
 
 
@@ -34,6 +34,7 @@ def main():
             case = next(c for c in json.load(f) if c["name"] == args.case)
     else:  # any kvq-gpu-aot output: --case names a configuration
         case = {"config": args.case}
+    unpack_cubin(args.artifacts)
     lib = Library(os.path.join(args.artifacts, "manifest.json"))
     cache, _, _, _, q, _ = filled_cache(lib, case["config"])
     out = torch.empty_like(q)

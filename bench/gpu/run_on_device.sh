@@ -18,3 +18,8 @@ python3 bench/gpu/host_e2e.py /tmp/libkvq_host_decode.so .device/gpu/host \
     2>&1 | tee "$OUT/host_e2e.log"
 python3 bench/gpu/harness.py --artifacts .device/gpu --sanitize \
     --out "$OUT/results.json" 2>&1 | tee "$OUT/harness.log"
+# The same correctness cases on the 64-token tiles the large shapes take
+# (the small cases take 32-token tiles by default).
+python3 bench/gpu/harness.py --artifacts .device/gpu \
+    --manifest .device/gpu/tile64/manifest.json --no-timing --no-errors \
+    --out "$OUT/results-tile64.json" 2>&1 | tee "$OUT/harness-tile64.log"

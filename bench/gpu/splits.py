@@ -19,7 +19,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
 sys.path.insert(0, os.path.dirname(__file__))
 from anatomy import cold_us  # noqa: E402
-from harness import filled_cache  # noqa: E402
+from harness import filled_cache, unpack_cubin  # noqa: E402
 from kvq.cuda import Library  # noqa: E402
 
 
@@ -29,6 +29,7 @@ def main():
     ap.add_argument("--case", action="append")
     ap.add_argument("--splits", default="")
     args = ap.parse_args()
+    unpack_cubin(args.artifacts)
     lib = Library(os.path.join(args.artifacts, "manifest.json"))
     with open(os.path.join(args.artifacts, "manifest.json")) as f:
         names = [c["name"] for c in json.load(f)["configs"]]

@@ -76,6 +76,7 @@ void ::kvq::buildLowerToNVVMPipeline(OpPassManager &pm,
                                      const LowerToNVVMOptions &options) {
   mlir::kvq::BuildGPUKernelsOptions build;
   build.maxSplits = options.maxSplits;
+  build.tileTokens = options.tileTokens;
   build.kernelsOnly = options.kernelsOnly;
   pm.addPass(mlir::kvq::createBuildGPUKernels(build));
   if (!options.kernelsOnly) {

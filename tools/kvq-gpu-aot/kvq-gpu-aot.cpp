@@ -1,7 +1,8 @@
 //===- kvq-gpu-aot.cpp - compile a module's decode kernels for a GPU ---===//
 //
 //   kvq-gpu-aot model.mlir -o out/ [--chip=sm_90] [--features=+ptx80]
-//                                  [--max-splits=N] [--no-spills]
+//                                  [--max-splits=N] [--tile-tokens=N]
+//                                  [--no-spills]
 //
 // Builds the fused decode kernels of every kvq.attend configuration in the
 // module (kvq-build-gpu-kernels), lowers them to NVVM and PTX, assembles a
@@ -56,6 +57,11 @@ static cl::opt<std::string> features("features", cl::desc("PTX features"),
 static cl::opt<int64_t> maxSplits("max-splits",
                                   cl::desc("Largest split-K count (0: auto)"),
                                   cl::init(0), cl::cat(toolOptions));
+static cl::opt<int64_t> tileTokens(
+    "tile-tokens",
+    cl::desc("Tokens per tensor-core tile, 32 or 64 (0: chosen from the "
+             "shape)"),
+    cl::init(0), cl::cat(toolOptions));
 static cl::opt<bool> noSpills(
     "no-spills",
     cl::desc("Rebuild attention kernels that ptxas spills under their "
@@ -212,6 +218,7 @@ int main(int argc, char **argv) {
     std::string buildPipeline =
         "kvq-build-gpu-kernels{kernels-only=true max-splits=" +
         std::to_string(maxSplits) +
+        " tile-tokens=" + std::to_string(tileTokens) +
         (uncapped.empty() ? "" : " uncapped=" + llvm::join(uncapped, ",")) +
         "}";
     if (failed(parsePassPipeline(buildPipeline, build)) ||

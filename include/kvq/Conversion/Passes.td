@@ -76,6 +76,9 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
            "min(256, ceil(capacity / tile)); tile: 64 tokens for the "
            "packed attention kernel on tensor cores, 32 on CUDA cores, 128 "
            "for the generic one)">,
+    Option<"tileTokens", "tile-tokens", "int64_t", /*default=*/"0",
+           "Tokens per tensor-core tile, 32 or 64 (0: 32 when a wave of "
+           "64-token tiles leaves every split at most one, else 64)">,
     Option<"kernelsOnly", "kernels-only", "bool", /*default=*/"false",
            "Drop everything but the generated gpu.module">,
     ListOption<"uncapped", "uncapped", "std::string",

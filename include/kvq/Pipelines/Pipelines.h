@@ -44,6 +44,11 @@ struct LowerToNVVMOptions
   Option<int64_t> maxSplits{*this, "max-splits",
                             llvm::cl::desc("Largest split-K count (0: auto)"),
                             llvm::cl::init(0)};
+  Option<int64_t> tileTokens{
+      *this, "tile-tokens",
+      llvm::cl::desc("Tokens per tensor-core tile, 32 or 64 (0: chosen from "
+                     "the shape)"),
+      llvm::cl::init(0)};
   Option<bool> kernelsOnly{
       *this, "kernels-only",
       llvm::cl::desc("Compile the kernel library only (drop host code)"),

@@ -40,6 +40,12 @@ struct BuildGPUKernelsPass
                             "supports";
       return signalPassFailure();
     }
+    if (tileTokens != 0 && tileTokens != 32 && tileTokens != 64) {
+      module.emitError() << "kvq-build-gpu-kernels: tile-tokens = "
+                         << int64_t(tileTokens)
+                         << " is not a tensor-core tile (32 or 64; 0 chooses)";
+      return signalPassFailure();
+    }
     SmallVector<AttendOp> attends;
     module.walk([&](AttendOp op) { attends.push_back(op); });
     if (attends.empty()) {
@@ -59,6 +65,7 @@ struct BuildGPUKernelsPass
       int64_t tokens = appendTokens.lookup(cache);
       DecodeKernelConfig config =
           getDecodeKernelConfig(op, tokens ? tokens : 1, maxSplits);
+      config.tileTokens = tileTokens;
       if (config.maxSplits <= 0) {
         int64_t tile = getAttendTileTokens(config);
         config.maxSplits = std::min<int64_t>(

@@ -568,7 +568,7 @@ mlir::kvq::getAttendParamTypes(MLIRContext *context,
 int64_t mlir::kvq::getAttendTileTokens(const DecodeKernelConfig &config) {
   if (!canUsePackedAttend(config))
     return kAttendBlock;
-  return lowering::canUseMmaTiles(config) ? lowering::kMmaTile
+  return lowering::canUseMmaTiles(config) ? lowering::mmaTileTokens(config)
                                           : kPackedAttendBlock;
 }
 

@@ -1,8 +1,9 @@
 //===- MmaTiles.cpp - tensor-core tiles of the packed attention -----------===//
 //
-// One warp walks its split in tiles of 64 tokens; lane = 4 g + q (g the
-// mma "group", q the thread in group). The n = 8 columns of every product
-// are (query head, part) pairs of up to 4 query heads.
+// One warp walks its split in tiles of 64 tokens (32 for small shapes,
+// mmaTileTokens); lane = 4 g + q (g the mma "group", q the thread in
+// group). The n = 8 columns of every product are (query head, part) pairs
+// of up to 4 query heads.
 //
 //  keys    S^T = K Q^T on int8 mma.sync m16n8k32, M = 16 tokens (rows g,
 //          g+8), K = 32 channels. Lane q owns a contiguous quarter of each
@@ -231,19 +232,20 @@ std::optional<StagePlan> getStagePlan(const DecodeKernelConfig &config) {
   CacheType type = config.cache;
   SchemeAttr k = type.getKeys(), v = type.getValues();
   int64_t cap = type.getCapacity(), D = type.getHeadDim();
+  int64_t tile = mmaTileTokens(config);
   // (A key group of 32 or whole tiles: the folds' rows are the tile's.)
-  if (cap % kMmaTile || cap % k.getGroup() ||
-      (k.getGroup() != 32 && k.getGroup() % kMmaTile))
+  if (cap % tile || cap % k.getGroup() ||
+      (k.getGroup() != 32 && k.getGroup() % tile))
     return std::nullopt;
   ::kvq::CacheLayout layout = getCacheLayout(type);
   auto scaleBytes = [](SchemeAttr s) {
     return int64_t(s.getScaleType().getIntOrFloatBitWidth() / 8);
   };
   StagePlan p;
-  p.valueCodes = kMmaTile * layout.values.wordsPerToken * 4;
-  p.valueScales = kMmaTile * layout.values.scaleCols * scaleBytes(v);
+  p.valueCodes = tile * layout.values.wordsPerToken * 4;
+  p.valueScales = tile * layout.values.scaleCols * scaleBytes(v);
   p.valueZeros = !v.getSymmetric();
-  p.keyRows = std::max<int64_t>(1, kMmaTile / k.getGroup());
+  p.keyRows = std::max<int64_t>(1, tile / k.getGroup());
   p.keyScales = p.keyRows * D * scaleBytes(k);
   p.keyZeros = !k.getSymmetric();
   if (!copyPiece(p.valueCodes) || !copyPiece(p.valueScales) ||
@@ -253,6 +255,21 @@ std::optional<StagePlan> getStagePlan(const DecodeKernelConfig &config) {
 }
 
 } // namespace
+
+int64_t mlir::kvq::lowering::mmaTileTokens(const DecodeKernelConfig &c) {
+  if (c.tileTokens)
+    return c.tileTokens;
+  // 32-token tiles when one wave of 64-token tiles would give every split
+  // at most one: there the step is one tile's dependent chain, which a
+  // shorter tile shortens (1x4k: -16..-22%); with more tiles per split the
+  // 64-token tile's lower cost per token wins (8x4k: 32-token tiles
+  // +13..18%). A wave: 12 one-warp blocks per SM on the smallest sm_90
+  // part (H100 PCIe, 114 SMs).
+  CacheType type = c.cache;
+  int64_t rows = type.getBatch() * type.getKvHeads() * c.querySlices;
+  int64_t tiles = rows * llvm::divideCeil(type.getCapacity(), 64);
+  return tiles <= 12 * 114 ? 32 : 64;
+}
 
 bool mlir::kvq::lowering::canUseMmaTiles(const DecodeKernelConfig &c) {
   CacheType type = c.cache;
@@ -319,6 +336,9 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   const CacheViews &v = *in.views;
   const TensorViews &K = v.keys, &V = v.values;
   int64_t R = in.queriesPerHead, D = in.headDim, cap = in.capacity;
+  // Tokens per tile (32 or 64): a lane holds tile / 8 of its scores and
+  // reads tile / 4 of its value rows.
+  const int64_t tile = mmaTileTokens(in.config);
   Type f32 = b.getF32Type();
   CodePlan kp = codePlan(K.scheme), vp = codePlan(V.scheme);
   int64_t kChunk = D / 4, kWords = kChunk / kp.perWord; // per key row, lane q
@@ -353,7 +373,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   // not a whole number of tiles (the next tile's start is clamped instead).
   Value lastToken = cIndex(b, cap - 1);
   auto clampToken = [&](IRB &cb, Value t) {
-    return cap % kMmaTile ? minU(cb, t, lastToken) : t;
+    return cap % tile ? minU(cb, t, lastToken) : t;
   };
   int64_t scaleRows = cast<MemRefType>(K.scales.getType()).getDimSize(1);
 
@@ -388,13 +408,13 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     Type vScaleType = V.scheme.getScaleType(),
          kScaleType = K.scheme.getScaleType();
     int64_t vCols = V.layout.scaleCols;
-    sv.valueCodes = region(plan->valueCodes, {kMmaTile, V.layout.wordsPerToken},
+    sv.valueCodes = region(plan->valueCodes, {tile, V.layout.wordsPerToken},
                            b.getI32Type(), sv.valueCodesAt);
-    sv.valueScales = region(plan->valueScales, {kMmaTile, vCols}, vScaleType,
-                            sv.valueScalesAt);
+    sv.valueScales =
+        region(plan->valueScales, {tile, vCols}, vScaleType, sv.valueScalesAt);
     if (plan->valueZeros)
-      sv.valueZeros = region(plan->valueScales, {kMmaTile, vCols}, vScaleType,
-                             sv.valueZerosAt);
+      sv.valueZeros =
+          region(plan->valueScales, {tile, vCols}, vScaleType, sv.valueZerosAt);
     sv.keyScales =
         region(plan->keyScales, {plan->keyRows, D}, kScaleType, sv.keyScalesAt);
     if (plan->keyZeros)
@@ -402,7 +422,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
                            sv.keyZerosAt);
   }
   auto stageOf = [&](IRB &sb, Value t0) {
-    return arith::AndIOp::create(sb, divU(sb, t0, kMmaTile), cIndex(sb, 1));
+    return arith::AndIOp::create(sb, divU(sb, t0, tile), cIndex(sb, 1));
   };
   // Copies of tile `t` (whole tiles inside the buffer) into stage `stg`,
   // spread over the lanes; the caller commits them as one group. Where
@@ -431,8 +451,8 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
       }
     };
     Value tokenRow = add(cb, mul(cb, head, cIndex(cb, cap)), t);
-    int64_t vRowBytes = plan->valueCodes / kMmaTile;
-    int64_t vScaleRowBytes = plan->valueScales / kMmaTile;
+    int64_t vRowBytes = plan->valueCodes / tile;
+    int64_t vScaleRowBytes = plan->valueScales / tile;
     copy(sv.valueCodesAt, plan->valueCodes, V.layout.codesOffset, tokenRow,
          vRowBytes);
     copy(sv.valueScalesAt, plan->valueScales, V.layout.scalesOffset, tokenRow,
@@ -558,7 +578,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   // Key words of tile t0: [m tile][row g, g + 8][kWords], clamped tokens.
   auto loadKeyTile = [&](IRB &lb, Value t0) {
     SmallVector<Value> words;
-    for (int64_t mt = 0; mt < 4; ++mt)
+    for (int64_t mt = 0; mt < tile / 16; ++mt)
       for (int64_t r = 0; r < 2; ++r) {
         Value t = add(lb, add(lb, t0, cIndex(lb, 16 * mt + 8 * r)), g);
         t = clampToken(lb, t);
@@ -598,7 +618,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
                             plan ? sv.valueZeros : V.zeros};
     SmallVector<Value> out;
     SmallVector<SmallVector<Value>> scaleTokens;
-    for (int64_t j = 0; j < 2; ++j)
+    for (int64_t j = 0; j < tile / 32; ++j)
       for (int64_t set = 0; set < 2; ++set)
         for (int64_t i = 0; i < 4; ++i) {
           // int8: tokens 32 j + 2 q + set + 8 i; f16: 16 (2 j + set) + 2 q
@@ -611,7 +631,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
             scaleTokens.push_back(row);
         }
     if (!halfValues)
-      for (int64_t i = 0; i < 8; ++i)
+      for (int64_t i = 0; i < tile / 8; ++i)
         scaleTokens.push_back(rowOf(16 * (i / 2) + 8 * (i % 2), g));
     for (Value table : scaleTables)
       if (table)
@@ -620,7 +640,8 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
               lb, table, ValueRange{row[0], row[1], vScaleCol}));
     return out;
   };
-  int64_t nScaleTokens = halfValues ? 16 : 8;
+  int64_t nScaleTokens = halfValues ? tile / 4 : tile / 8;
+  int64_t nValueWords = tile / 4 * vWords;
 
   // f16 values: O^T += V^T P^T per 16 tokens (m16n8k16), the C fragments
   // carried across tiles (rows: chunk channels 2 mt, 2 mt + 1; columns:
@@ -645,7 +666,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     Value magic = asHalf2(lb, cU32(lb, 0x64006400u));
     uint32_t mask16 = ((1u << vp.bits) - 1u) * 0x00010001u;
     Value minusHalf = cF32(lb, -double(int64_t(1) << (vp.bits - 1)));
-    for (int64_t kk = 0; kk < 4; ++kk) {
+    for (int64_t kk = 0; kk < tile / 16; ++kk) {
       Value pairs = asI32(lb, half2Of(lb, arith::TruncFOp::create(lb, f16, p[2 * kk]),
                                       arith::TruncFOp::create(lb, f16, p[2 * kk + 1])));
       Value b0 = select(lb, gValid, shuffleFrom(lb, pairs, src0), zeroI);
@@ -707,14 +728,14 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   if (prefetch)
     inits.append(loadKeyTile(b, in.start));
   if (plan) {
-    issueTile(b, minU(b, in.start, cIndex(b, cap - kMmaTile)),
+    issueTile(b, minU(b, in.start, cIndex(b, cap - tile)),
               stageOf(b, in.start));
     NVVM::CpAsyncCommitGroupOp::create(b);
   }
   in.stageQueries(b);
 
   auto loop = scf::ForOp::create(
-      b, in.start, in.packedEnd, cIndex(b, kMmaTile), inits,
+      b, in.start, in.packedEnd, cIndex(b, tile), inits,
       [&](OpBuilder &nested, Location loc, Value t0, ValueRange it) {
         IRB lb(loc, nested);
         Value m = it[0], l = it[1], zb = it[2];
@@ -723,9 +744,9 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
         // This tile's loads and the next tile's key words (from a start
         // clamped to the last whole tile of the buffer), before anything
         // waits on them.
-        Value tNext = add(lb, t0, cIndex(lb, kMmaTile));
-        if (cap % kMmaTile == 0)
-          tNext = minU(lb, tNext, cIndex(lb, cap - kMmaTile));
+        Value tNext = add(lb, t0, cIndex(lb, tile));
+        if (cap % tile == 0)
+          tNext = minU(lb, tNext, cIndex(lb, cap - tile));
         SmallVector<Value> keyWords, nextKeyWords;
         if (prefetch) {
           keyWords.assign(it.begin() + 3 + nAcc + nFold, it.end());
@@ -741,7 +762,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
           stg = stageOf(lb, t0);
           gpu::BarrierOp::create(lb);
           issueTile(lb, tNext, arith::XOrIOp::create(lb, stg, cIndex(lb, 1)),
-                    lt(lb, add(lb, t0, cIndex(lb, kMmaTile)), in.packedEnd));
+                    lt(lb, add(lb, t0, cIndex(lb, tile)), in.packedEnd));
           NVVM::CpAsyncCommitGroupOp::create(lb);
           NVVM::CpAsyncWaitGroupOp::create(lb, 1);
           gpu::BarrierOp::create(lb);
@@ -755,18 +776,18 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
         auto takeValueTile = [&]() {
           if (plan)
             valueTile = loadValueTile(lb, t0, stg);
-          valueWords = ArrayRef<Value>(valueTile.data(), 16 * vWords);
+          valueWords = ArrayRef<Value>(valueTile.data(), nValueWords);
           valueScales =
-              ArrayRef<Value>(valueTile.data() + 16 * vWords, nScaleTokens);
+              ArrayRef<Value>(valueTile.data() + nValueWords, nScaleTokens);
           if (V.zeros)
             valueZeros = ArrayRef<Value>(
-                valueTile.data() + 16 * vWords + nScaleTokens, nScaleTokens);
+                valueTile.data() + nValueWords + nScaleTokens, nScaleTokens);
         };
 
         // Folded queries of both 32-token halves (a key group starts at a
         // multiple of 32 tokens).
         SmallVector<SmallVector<Value>> halves;
-        for (int64_t h = 0; h < 2; ++h) {
+        for (int64_t h = 0; h < tile / 32; ++h) {
           if (h == 1 && kGroup % 64 == 0) {
             halves.push_back(halves[0]);
             continue;
@@ -788,9 +809,9 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
         }
 
         // Scores: s[mt][r] for tokens t0 + 16 mt + 8 r + g, query head q.
-        SmallVector<Value> s(8), valid(8);
+        SmallVector<Value> s(tile / 8), valid(tile / 8);
         Value tileMax = negInf;
-        for (int64_t mt = 0; mt < 4; ++mt) {
+        for (int64_t mt = 0; mt < tile / 16; ++mt) {
           ArrayRef<Value> fb = halves[mt / 2];
           ArrayRef<Value> rowG(&keyWords[(2 * mt) * kWords], kWords);
           ArrayRef<Value> rowG8(&keyWords[(2 * mt + 1) * kWords], kWords);
@@ -824,7 +845,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
         tileMax = reduceOver(lb, tileMax, true, 4, kWarp);
         Value mNew = maxF(lb, m, tileMax);
         Value corr = exp2Approx(lb, arith::SubFOp::create(lb, m, mNew));
-        SmallVector<Value> p(8);
+        SmallVector<Value> p(tile / 8);
         Value lNew = mulF(lb, l, corr);
         // The loop's next state: max, sum, value bias `z`, outputs, folded
         // queries and the prefetched key words.
@@ -838,7 +859,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
         };
         takeValueTile();
         if (halfValues) {
-          for (int64_t i = 0; i < 8; ++i) {
+          for (int64_t i = 0; i < tile / 8; ++i) {
             Value e = exp2Approx(lb, arith::SubFOp::create(lb, s[i], mNew));
             p[i] = select(lb, cHeadValid, e, zero);
             lNew = addF(lb, lNew, p[i]);
@@ -849,8 +870,8 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
         }
         Value zNew = mulF(lb, zb, corr);
         Value smax = cF32(lb, 1e-30);
-        SmallVector<Value> vScale(8), vZero(8);
-        for (int64_t i = 0; i < 8; ++i) {
+        SmallVector<Value> vScale(tile / 8), vZero(tile / 8);
+        for (int64_t i = 0; i < tile / 8; ++i) {
           Value e = exp2Approx(lb, arith::SubFOp::create(lb, s[i], mNew));
           p[i] = select(lb, cHeadValid, e, zero);
           lNew = addF(lb, lNew, p[i]);
@@ -870,8 +891,8 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
         // Fixed-point p s, packed per 32 tokens: byte i = token g + 8 i.
         SmallVector<Value> hiW, loW;
         {
-          SmallVector<Value> hi(8), lo(8);
-          for (int64_t i = 0; i < 8; ++i) {
+          SmallVector<Value> hi(tile / 8), lo(tile / 8);
+          for (int64_t i = 0; i < tile / 8; ++i) {
             Value x = roundToI32(lb, mulF(lb, mulF(lb, p[i], vScale[i]), Fv));
             // The zero takes the weight the codes get, x / (F s), not p:
             // the two terms cancel (z ~ -s 2^(bits-1)), so a different
@@ -891,7 +912,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
             lo[i] = arith::SubIOp::create(
                 lb, x, arith::ShLIOp::create(lb, hi[i], cI32(lb, 8)));
           }
-          for (int64_t j = 0; j < 2; ++j) {
+          for (int64_t j = 0; j < tile / 32; ++j) {
             hiW.push_back(packLowBytes(lb, ArrayRef(hi).slice(4 * j, 4)));
             loW.push_back(packLowBytes(lb, ArrayRef(lo).slice(4 * j, 4)));
           }
@@ -909,7 +930,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
 
         // Values: this lane's chunk of tokens 32 j + 2 q + set + 8 i.
         SmallVector<Value> acc(4 * vTiles, zeroI);
-        for (int64_t j = 0; j < 2; ++j) {
+        for (int64_t j = 0; j < tile / 32; ++j) {
           Value b0 = pick(j, src0), b1 = pick(j, src1);
           SmallVector<SmallVector<Value>> regs; // [set][channel]
           for (int64_t set = 0; set < 2; ++set) {

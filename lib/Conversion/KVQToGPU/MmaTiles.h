@@ -17,8 +17,10 @@
 
 namespace mlir::kvq::lowering {
 
-/// Tokens per tile of the tensor-core loop.
-constexpr int64_t kMmaTile = 64;
+/// Tokens per tile of the tensor-core loop: `config.tileTokens`, or 32
+/// when a wave of 64-token tiles would leave every split at most one tile
+/// (small batch x context), else 64.
+int64_t mmaTileTokens(const DecodeKernelConfig &config);
 
 /// Whether the packed kernel of `config` runs its tiles on tensor cores:
 /// 2/4/8-bit per-channel keys (group a multiple of 32), 2/4/8-bit per-token

@@ -210,8 +210,9 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
 
   // Tokens of this sequence and of this split, in whole tiles.
   bool mmaTiles = canUseMmaTiles(c);
-  SplitTokens tokens = splitTokens(b, v, lengths, useLengths, seq, split,
-                                   splits, mmaTiles ? kMmaTile : kWarp);
+  SplitTokens tokens =
+      splitTokens(b, v, lengths, useLengths, seq, split, splits,
+                  mmaTiles ? lowering::mmaTileTokens(c) : kWarp);
   Value length = tokens.length, start = tokens.start, end = tokens.end;
   Value keyQuantized = quantizedCount(b, ks, length);
   Value valueQuantized = quantizedCount(b, vs, length);

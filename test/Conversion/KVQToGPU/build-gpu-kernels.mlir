@@ -1,5 +1,8 @@
-// RUN: kvq-opt %s --split-input-file --kvq-build-gpu-kernels | FileCheck %s
-// RUN: kvq-opt %s --split-input-file --kvq-build-gpu-kernels | FileCheck %s --check-prefix=NOMATH
+// RUN: kvq-opt %s --split-input-file --kvq-build-gpu-kernels="tile-tokens=64" | FileCheck %s
+// RUN: kvq-opt %s --split-input-file --kvq-build-gpu-kernels="tile-tokens=64" | FileCheck %s --check-prefix=NOMATH
+
+// The tensor-core tiles are 64 tokens here (tile-tokens=64); shapes this
+// small take 32-token tiles by default (tile-tokens.mlir).
 
 // The kernels use no math-dialect op (round-to-nearest-even is arith, exp2
 // the NVVM intrinsic, fma a contractible mul/add), so their PTX needs no

@@ -1,27 +1,29 @@
 // RUN: kvq-opt %s --split-input-file --kvq-build-gpu-kernels --kvq-convert-to-gpu-launches | FileCheck %s
 
 // kvq.attend with 4 query heads per KV head: one block row per (sequence,
-// KV head). The workspace (4 splits x 2 rows x 288 f32) and the zeroed
-// arrival counts are allocated per call; splits = clamp(12 x SMs / 2, 1,
-// min(4, ceil(length / 64))); grid (splits, 2).
+// KV head). A shape this small takes 32-token tensor-core tiles (a wave of
+// 64-token tiles would leave every split at most one). The workspace (8
+// splits x 2 rows x 288 f32) and the zeroed arrival counts are allocated
+// per call; splits = clamp(12 x SMs / 2, 1, min(8, ceil(length / 32)));
+// grid (splits, 2).
 !cache = !kvq.cache<1x2x256x64xf16,
     keys = #kvq.scheme<bits = 4, group = 32, window = 32>,
     values = #kvq.scheme<bits = 2, group = 32, granularity = per_token, window = 32>>
 
 // CHECK-LABEL: func.func @attend_group4(
-// CHECK: %[[WS:.*]] = gpu.alloc  () : memref<4x2x288xf32>
+// CHECK: %[[WS:.*]] = gpu.alloc  () : memref<8x2x288xf32>
 // CHECK: %[[ARR:.*]] = gpu.alloc  () : memref<2x2xi32>
 // CHECK: gpu.memset  %[[ARR]], %{{.*}} : memref<2x2xi32>, i32
 // CHECK: %[[SMS:.*]] = call @kvqDeviceSMCount()
 // CHECK: %[[SM:.*]] = arith.index_cast %[[SMS]]
 // CHECK: %[[WAVE:.*]] = arith.muli %[[SM]], %c12
 // CHECK: arith.divui %[[WAVE]], %c2
-// CHECK: arith.ceildivui %{{.*}}, %c64
+// CHECK: arith.ceildivui %{{.*}}, %c32
 // CHECK: arith.minui
-// CHECK: arith.minui %{{.*}}, %c4
+// CHECK: arith.minui %{{.*}}, %c8
 // CHECK: %[[SPLITS:.*]] = arith.maxui
 // CHECK: gpu.launch_func  @kvq_kernels::@kvq_attend_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1 blocks in (%[[SPLITS]], %c2{{.*}}, %c1{{.*}}) threads in (%c32
-// CHECK-SAME: %[[WS]] : memref<4x2x288xf32>, %[[ARR]] : memref<2x2xi32>
+// CHECK-SAME: %[[WS]] : memref<8x2x288xf32>, %[[ARR]] : memref<2x2xi32>
 func.func @attend_group4(%q: tensor<1x8x64xf16>, %c: !cache) -> tensor<1x8x64xf16> {
   %o = kvq.attend %q, %c : tensor<1x8x64xf16>, !cache -> tensor<1x8x64xf16>
   return %o : tensor<1x8x64xf16>
@@ -37,7 +39,7 @@ func.func @attend_group4(%q: tensor<1x8x64xf16>, %c: !cache) -> tensor<1x8x64xf1
     values = #kvq.scheme<bits = 2, group = 32, granularity = per_token, window = 32>>
 
 // CHECK-LABEL: func.func @attend_group8(
-// CHECK: %[[WS:.*]] = gpu.alloc  () : memref<4x4x288xf32>
+// CHECK: %[[WS:.*]] = gpu.alloc  () : memref<8x4x288xf32>
 // CHECK: %[[ARR:.*]] = gpu.alloc  () : memref<4x2xi32>
 // CHECK: gpu.memset  %[[ARR]], %{{.*}} : memref<4x2xi32>, i32
 // CHECK: %[[SMS:.*]] = call @kvqDeviceSMCount()
@@ -45,10 +47,10 @@ func.func @attend_group4(%q: tensor<1x8x64xf16>, %c: !cache) -> tensor<1x8x64xf1
 // CHECK: %[[WAVE:.*]] = arith.muli %[[SM]], %c12
 // CHECK: arith.divui %[[WAVE]], %c4
 // CHECK: arith.minui
-// CHECK: arith.minui %{{.*}}, %c4
+// CHECK: arith.minui %{{.*}}, %c8
 // CHECK: %[[SPLITS:.*]] = arith.maxui
 // CHECK: gpu.launch_func  @kvq_kernels::@kvq_attend_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1 blocks in (%[[SPLITS]], %c4{{.*}}, %c1{{.*}}) threads in (%c32
-// CHECK-SAME: %[[WS]] : memref<4x4x288xf32>, %[[ARR]] : memref<4x2xi32>
+// CHECK-SAME: %[[WS]] : memref<8x4x288xf32>, %[[ARR]] : memref<4x2xi32>
 func.func @attend_group8(%q: tensor<1x16x64xf16>, %c: !cache) -> tensor<1x16x64xf16> {
   %o = kvq.attend %q, %c : tensor<1x16x64xf16>, !cache -> tensor<1x16x64xf16>
   return %o : tensor<1x16x64xf16>

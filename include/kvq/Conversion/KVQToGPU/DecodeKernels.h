@@ -30,6 +30,9 @@ struct DecodeKernelConfig {
   /// Build the attention kernel without its register cap (fewer blocks per
   /// SM): for kernels ptxas spilled under the cap (kvq-gpu-aot --no-spills).
   bool uncapped = false;
+  /// Tokens per tensor-core tile, 32 or 64 (0: chosen from the shape, see
+  /// lowering::mmaTileTokens).
+  int64_t tileTokens = 0;
   std::string suffix; ///< appended to kernel names
 
   int64_t queriesPerKvHead() const { return queryHeads / cache.getKvHeads(); }

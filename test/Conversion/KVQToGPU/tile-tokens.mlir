@@ -1,0 +1,45 @@
+// RUN: kvq-opt %s --split-input-file --kvq-build-gpu-kernels | FileCheck %s
+// RUN: kvq-opt %s --split-input-file --kvq-build-gpu-kernels="tile-tokens=64" | FileCheck %s --check-prefix=FORCED
+// RUN: not kvq-opt %s --split-input-file --kvq-build-gpu-kernels="tile-tokens=48" 2>&1 | FileCheck %s --check-prefix=BAD
+
+// The tensor-core tiles hold 32 tokens when a wave of 64-token tiles (12
+// one-warp blocks per SM on 114 SMs: 1368) would leave every split at most
+// one tile, else 64; tile-tokens forces either. 2 x 2 rows of 512 tokens
+// are 32 tiles of 64: 32-token tiles, up to 16 splits, a loop stepping 32.
+// BAD: error: kvq-build-gpu-kernels: tile-tokens = 48 is not a tensor-core tile (32 or 64; 0 chooses)
+// CHECK: attend = {block = 32 : i64, blocks_per_sm = 12 : i64, name = "kvq_attend_b2h2q8c512d128_f16_k4c32w32_v2t32w32_t1", query_slices = 1 : i64, tile = 32 : i64}
+// CHECK-SAME: max_splits = 16 : i64
+// FORCED: attend = {block = 32 : i64, blocks_per_sm = 12 : i64, name = "kvq_attend_b2h2q8c512d128_f16_k4c32w32_v2t32w32_t1", query_slices = 1 : i64, tile = 64 : i64}
+// FORCED-SAME: max_splits = 8 : i64
+!cache = !kvq.cache<2x2x512x128xf16,
+    keys = #kvq.scheme<bits = 4, group = 32, window = 32>,
+    values = #kvq.scheme<bits = 2, group = 32, granularity = per_token, window = 32>>
+
+// A 32-token tile is two m tiles of 16 keys and one k step of 32 value
+// tokens; its stage holds [32 tokens] of value codes and scales and one
+// key scale row.
+// CHECK-LABEL: gpu.func @kvq_attend_b2h2q8c512d128_f16_k4c32w32_v2t32w32_t1(
+// CHECK: memref.view %{{.*}} to memref<2x32x8xi32, #gpu.address_space<workgroup>>
+// CHECK: memref.view %{{.*}} to memref<2x1x128xf16, #gpu.address_space<workgroup>>
+// CHECK: scf.for {{.*}} step %c32
+// FORCED-LABEL: gpu.func @kvq_attend_b2h2q8c512d128_f16_k4c32w32_v2t32w32_t1(
+// FORCED: memref.view %{{.*}} to memref<2x64x8xi32, #gpu.address_space<workgroup>>
+// FORCED: scf.for {{.*}} step %c64
+func.func @small(%q: tensor<2x8x128xf16>, %c: !cache) -> tensor<2x8x128xf16> {
+  %o = kvq.attend %q, %c : tensor<2x8x128xf16>, !cache -> tensor<2x8x128xf16>
+  return %o : tensor<2x8x128xf16>
+}
+
+// -----
+
+// 8 x 8 rows of 32768 tokens are 32768 tiles of 64: 64-token tiles.
+// CHECK: attend = {block = 32 : i64, blocks_per_sm = 12 : i64, name = "kvq_attend_b8h8q32c32768d128_f16_k4c128w128_v2t128w128_t1", query_slices = 1 : i64, tile = 64 : i64}
+// CHECK-LABEL: gpu.func @kvq_attend_b8h8q32c32768d128_f16_k4c128w128_v2t128w128_t1(
+// CHECK: scf.for {{.*}} step %c64
+!cache = !kvq.cache<8x8x32768x128xf16,
+    keys = #kvq.scheme<bits = 4, group = 128, window = 128>,
+    values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>
+func.func @large(%q: tensor<8x32x128xf16>, %c: !cache) -> tensor<8x32x128xf16> {
+  %o = kvq.attend %q, %c : tensor<8x32x128xf16>, !cache -> tensor<8x32x128xf16>
+  return %o : tensor<8x32x128xf16>
+}
