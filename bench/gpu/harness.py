@@ -248,6 +248,14 @@ def sanitize(args, case_name):
     return summary
 
 
+def config_names(directory, only=None):
+    """The configuration names of DIRECTORY/manifest.json (those in `only`
+    when given), in manifest order."""
+    with open(os.path.join(directory, "manifest.json")) as f:
+        names = [c["name"] for c in json.load(f)["configs"]]
+    return [n for n in names if not only or n in only]
+
+
 def unpack_cubin(directory):
     """prepare.py stores kernels.cubin gzipped; the runtime reads it plain."""
     cubin = os.path.join(directory, "kernels.cubin")

@@ -19,7 +19,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
 sys.path.insert(0, os.path.dirname(__file__))
 from anatomy import cold_us  # noqa: E402
-from harness import filled_cache, unpack_cubin  # noqa: E402
+from harness import config_names, filled_cache, unpack_cubin  # noqa: E402
 from kvq.cuda import Library  # noqa: E402
 
 
@@ -31,10 +31,7 @@ def main():
     args = ap.parse_args()
     unpack_cubin(args.artifacts)
     lib = Library(os.path.join(args.artifacts, "manifest.json"))
-    with open(os.path.join(args.artifacts, "manifest.json")) as f:
-        names = [c["name"] for c in json.load(f)["configs"]]
-    if args.case:
-        names = [n for n in names if n in args.case]
+    names = config_names(args.artifacts, args.case)
     flush = torch.empty(256 * 1024 * 1024 // 4, device="cuda",
                         dtype=torch.float32)
     for name in names:

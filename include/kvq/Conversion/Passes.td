@@ -58,7 +58,10 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
       tensor-core tiles copy what the next tile reads besides its key words
       (value codes, scales and zeros, the key scale rows) into shared
       memory with `nvgpu.device_async_copy` (cp.async) while the current
-      one is computed.
+      one is computed. The tiles hold 64 tokens, or 32 when a wave of
+      64-token tiles would leave every split at most one (small batch x
+      context: there the step is one tile's chain per split);
+      `tile-tokens` forces either.
       The blocks that finish last merge the splits' partial states (groups
       of 8 splits, then the groups, counted with atomics in the workspace),
       so a decode step is one launch.
