@@ -58,9 +58,9 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
       tensor-core tiles copy what the next tile reads besides its key words
       (value codes, scales and zeros, the key scale rows) into shared
       memory with `nvgpu.device_async_copy` (cp.async) while the current
-      one is computed. The tiles hold 64 tokens, or 32 when a wave of
-      64-token tiles would leave every split at most one (small batch x
-      context: there the step is one tile's chain per split);
+      one is computed. The tiles hold 64 tokens, or 32 where that makes
+      the longest split shorter at full capacity (small batch x context:
+      a few short tiles per split instead of one or two long ones);
       `tile-tokens` forces either.
       The blocks that finish last merge the splits' partial states (groups
       of 8 splits, then the groups, counted with atomics in the workspace),
@@ -80,8 +80,8 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
            "packed attention kernel on tensor cores, 32 on CUDA cores, 128 "
            "for the generic one)">,
     Option<"tileTokens", "tile-tokens", "int64_t", /*default=*/"0",
-           "Tokens per tensor-core tile, 32 or 64 (0: 32 when a wave of "
-           "64-token tiles leaves every split at most one, else 64)">,
+           "Tokens per tensor-core tile, 32 or 64 (0: the one whose longest "
+           "split at full capacity is shorter, see docs/gpu.md)">,
     Option<"kernelsOnly", "kernels-only", "bool", /*default=*/"false",
            "Drop everything but the generated gpu.module">,
     ListOption<"uncapped", "uncapped", "std::string",

@@ -32,6 +32,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "MmaTiles.h"
+#include "SplitCombine.h"
 
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
 
@@ -41,6 +42,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace mlir;
@@ -259,16 +261,22 @@ std::optional<StagePlan> getStagePlan(const DecodeKernelConfig &config) {
 int64_t mlir::kvq::lowering::mmaTileTokens(const DecodeKernelConfig &c) {
   if (c.tileTokens)
     return c.tileTokens;
-  // 32-token tiles when one wave of 64-token tiles would give every split
-  // at most one: there the step is one tile's dependent chain, which a
-  // shorter tile shortens (1x4k: -16..-22%); with more tiles per split the
-  // 64-token tile's lower cost per token wins (8x4k: 32-token tiles
-  // +13..18%). A wave: 12 one-warp blocks per SM on the smallest sm_90
-  // part (H100 PCIe, 114 SMs).
+  // The tile whose longest split is shorter at full capacity, with the
+  // splits the launchers pick (one wave of 12 one-warp blocks per SM; 132
+  // SMs, H100 SXM and H200) and a 32-token tile costing 0.62 of a 64-token
+  // one (measured: 0.59-0.63 where both tile counts are large). Small
+  // batch x context gets 32 (1x4k: one tile per split either way, -16..22%;
+  // 4x4k, 1x16k, 2x8k: 3 short tiles against 2 long ones, -14..32%),
+  // larger shapes 64 (8x4k: 6 against 3, +13..18% with 32).
   CacheType type = c.cache;
   int64_t rows = type.getBatch() * type.getKvHeads() * c.querySlices;
-  int64_t tiles = rows * llvm::divideCeil(type.getCapacity(), 64);
-  return tiles <= 12 * 114 ? 32 : 64;
+  auto longestSplit = [&](int64_t tile) {
+    int64_t tiles = llvm::divideCeil(type.getCapacity(), tile);
+    int64_t splits =
+        std::clamp<int64_t>(12 * 132 / rows, 1, std::min(tiles, kMaxSplits));
+    return llvm::divideCeil(tiles, splits);
+  };
+  return 31 * longestSplit(32) < 50 * longestSplit(64) ? 32 : 64;
 }
 
 bool mlir::kvq::lowering::canUseMmaTiles(const DecodeKernelConfig &c) {

@@ -17,9 +17,8 @@
 
 namespace mlir::kvq::lowering {
 
-/// Tokens per tile of the tensor-core loop: `config.tileTokens`, or 32
-/// when a wave of 64-token tiles would leave every split at most one tile
-/// (small batch x context), else 64.
+/// Tokens per tile of the tensor-core loop: `config.tileTokens`, or the
+/// tile (32 or 64) whose longest split at full capacity is shorter.
 int64_t mmaTileTokens(const DecodeKernelConfig &config);
 
 /// Whether the packed kernel of `config` runs its tiles on tensor cores:
