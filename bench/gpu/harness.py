@@ -6,6 +6,7 @@ bench/gpu/prepare.py made on the compiler machine:
 
     KVQ_RUNTIME=/path/libkvq_runtime.so PYTHONPATH=python \
         python3 bench/gpu/harness.py --artifacts .device/gpu [--sanitize]
+            [--manifest .device/gpu/tile64/manifest.json]
 
 For every correctness case: appends the tokens one at a time with the GPU
 append kernel and compares the cache storage with the CPU's byte for byte;

@@ -76,9 +76,9 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
   let options = [
     Option<"maxSplits", "max-splits", "int64_t", /*default=*/"0",
            "Largest split-K count the workspace is sized for, at most 256 (0: "
-           "min(256, ceil(capacity / tile)); tile: 64 tokens for the "
-           "packed attention kernel on tensor cores, 32 on CUDA cores, 128 "
-           "for the generic one)">,
+           "min(256, ceil(capacity / tile)); tile: 32 or 64 tokens for the "
+           "packed attention kernel on tensor cores (tile-tokens), 32 on "
+           "CUDA cores, 128 for the generic one)">,
     Option<"tileTokens", "tile-tokens", "int64_t", /*default=*/"0",
            "Tokens per tensor-core tile, 32 or 64 (0: the one whose longest "
            "split at full capacity is shorter, see docs/gpu.md)">,

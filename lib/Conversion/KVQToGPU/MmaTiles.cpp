@@ -200,9 +200,9 @@ CodePlan codePlan(SchemeAttr s) {
   return {s.getBits(), 32 / s.getBits(), 8 / s.getBits()};
 }
 
-/// What one stage of the shared-memory staging holds for a 64-token tile:
-/// the value words, the value scales and zeros, and the key scale and zero
-/// rows the tile's folds read (one row, or two at key group 32). Each
+/// What one stage of the shared-memory staging holds for a tile: the value
+/// words, the value scales and zeros, and the key scale and zero rows the
+/// tile's folds read (one row, or two for a 64-token tile at key group 32). Each
 /// region is one contiguous run of the cache buffer (storage format: rows
 /// of a head are consecutive), copied in 4- to 16-byte cp.async pieces, and
 /// lives at [region][stage] in the shared buffer.
