@@ -105,6 +105,11 @@ void stageQueries(IRB &b, Value queries, Value shared, Value seq,
                   Value kvHead, int64_t groupSize, int64_t dim, Value scale,
                   Value tid, int64_t threads);
 
+/// Brings the L2 line holding `memref[indices]` in from DRAM
+/// (prefetch.global.L2) without waiting for it: a dependent load later in the
+/// kernel then waits on L2 instead. `memref` has a static identity layout.
+void prefetchL2(IRB &b, Value memref, ValueRange indices);
+
 /// 2^x with the hardware approximation (ex2.approx.ftz: ~2 ulp, 2^-inf = 0).
 Value exp2Approx(IRB &b, Value x);
 /// 1/x with the hardware approximation (rcp.approx.ftz: ~1 ulp).

@@ -258,25 +258,27 @@ std::optional<StagePlan> getStagePlan(const DecodeKernelConfig &config) {
 
 } // namespace
 
+int64_t mlir::kvq::lowering::longestSplitTiles(const DecodeKernelConfig &c,
+                                               int64_t tile) {
+  CacheType type = c.cache;
+  int64_t rows = type.getBatch() * type.getKvHeads() * c.querySlices;
+  int64_t tiles = llvm::divideCeil(type.getCapacity(), tile);
+  int64_t splits =
+      std::clamp<int64_t>(12 * 132 / rows, 1, std::min(tiles, kMaxSplits));
+  return llvm::divideCeil(tiles, splits);
+}
+
 int64_t mlir::kvq::lowering::mmaTileTokens(const DecodeKernelConfig &c) {
   if (c.tileTokens)
     return c.tileTokens;
-  // The tile whose longest split is shorter at full capacity, with the
-  // splits the launchers pick (one wave of 12 one-warp blocks per SM; 132
-  // SMs, H100 SXM and H200) and a 32-token tile costing 0.62 of a 64-token
-  // one (measured: 0.59-0.63 where both tile counts are large). Small
-  // batch x context gets 32 (1x4k: one tile per split either way, -16..22%;
-  // 4x4k, 1x16k, 2x8k: 3 short tiles against 2 long ones, -14..32%),
-  // larger shapes 64 (8x4k: 6 against 3, +13..18% with 32).
-  CacheType type = c.cache;
-  int64_t rows = type.getBatch() * type.getKvHeads() * c.querySlices;
-  auto longestSplit = [&](int64_t tile) {
-    int64_t tiles = llvm::divideCeil(type.getCapacity(), tile);
-    int64_t splits =
-        std::clamp<int64_t>(12 * 132 / rows, 1, std::min(tiles, kMaxSplits));
-    return llvm::divideCeil(tiles, splits);
-  };
-  return 31 * longestSplit(32) < 50 * longestSplit(64) ? 32 : 64;
+  // The tile whose longest split at full capacity is shorter, a 32-token
+  // tile costing 0.62 of a 64-token one (measured: 0.59-0.63 where both
+  // tile counts are large). Small batch x context gets 32 (1x4k: one tile
+  // per split either way, -16..22%; 4x4k, 1x16k, 2x8k: 3 short tiles
+  // against 2 long ones, -14..32%), larger shapes 64 (8x4k: 6 against 3,
+  // +13..18% with 32).
+  return 31 * longestSplitTiles(c, 32) < 50 * longestSplitTiles(c, 64) ? 32
+                                                                       : 64;
 }
 
 bool mlir::kvq::lowering::canUseMmaTiles(const DecodeKernelConfig &c) {

@@ -17,6 +17,11 @@
 
 namespace mlir::kvq::lowering {
 
+/// Tiles of `tile` tokens in the longest split of a full cache of `config`,
+/// with the splits the launchers pick on an H100 SXM or H200 (one wave of
+/// 12 one-warp blocks per SM on 132 SMs).
+int64_t longestSplitTiles(const DecodeKernelConfig &config, int64_t tile);
+
 /// Tokens per tile of the tensor-core loop: `config.tileTokens`, or the
 /// tile (32 or 64) whose longest split at full capacity is shorter.
 int64_t mmaTileTokens(const DecodeKernelConfig &config);
