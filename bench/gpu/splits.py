@@ -38,8 +38,10 @@ def main():
         cache, _, _, _, q, _ = filled_cache(lib, name)
         out = torch.empty_like(q)
         default = cache.splits()
-        counts = sorted({int(s) for s in args.splits.split(",") if s} |
-                        {default})
+        # (counts above the configuration's max_splits are skipped)
+        limit = lib.config(name)["max_splits"]
+        counts = sorted({int(s) for s in args.splits.split(",")
+                         if s and int(s) <= limit} | {default})
         times = {s: [] for s in counts}
         for _ in range(2):
             for s in counts:
