@@ -1,5 +1,7 @@
-// The six configurations of the v3.15/v3.16 A/B runs (bench/gpu/ab.py):
-// kvq-gpu-aot bench/gpu/ab-configs.mlir -o .device/ab-X with each compiler.
+// The sixteen configurations of the v3.18 A/B runs and split sweep
+// (bench/gpu/window-prefetch-v3.18.log, splits-v3.18.log): ab-configs.mlir's
+// six and tile-size-boundary.mlir's ten, one module:
+// kvq-gpu-aot bench/gpu/window-prefetch-configs.mlir -o .device/run/X
 func.func @t8x32k_k4v2_g128(%q: tensor<8x32x128xf16>, %k: tensor<8x8x1x128xf16>, %v: tensor<8x8x1x128xf16>, %c: !kvq.cache<8x8x32768x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>) -> tensor<8x32x128xf16> {
   kvq.append %k, %v into %c : tensor<8x8x1x128xf16>, tensor<8x8x1x128xf16> into !kvq.cache<8x8x32768x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>
   %o = kvq.attend %q, %c : tensor<8x32x128xf16>, !kvq.cache<8x8x32768x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>> -> tensor<8x32x128xf16>
