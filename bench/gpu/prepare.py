@@ -107,6 +107,11 @@ def correctness_cases(quick):
              lengths=[300, 0, 65, 257]),
         case("mma_long_k4v2", 4, 2, B=1, H=2, Hq=8, C=4096, T=3000,
              group=128, window=128),
+        # Short splits of more than one 32-token tile (1 row of 16384:
+        # 64-token tiles): the tail's 32-token chunks go to the last splits
+        # (8 chunks at 1000 tokens; round robin at the other split count).
+        case("mma_spread_tail_k4v2", 4, 2, B=1, H=1, Hq=4, C=16384, T=1000,
+             group=128, window=128),
     ]
     return cases
 

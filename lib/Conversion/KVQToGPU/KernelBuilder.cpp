@@ -187,6 +187,7 @@ SplitTokens splitTokens(IRB &b, const CacheViews &v, Value lengths,
   Value tiles = arith::CeilDivUIOp::create(b, s.n, cIndex(b, tile));
   Value tilesPerSplit = arith::CeilDivUIOp::create(b, tiles, splits);
   Value span = mul(b, tilesPerSplit, cIndex(b, tile));
+  s.span = span;
   s.start = mul(b, split, span);
   s.end = arith::MinUIOp::create(b, s.n, add(b, s.start, span));
   return s;

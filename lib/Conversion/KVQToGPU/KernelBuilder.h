@@ -83,6 +83,7 @@ Value warpSum(IRB &b, Value v);
 struct SplitTokens {
   Value length; ///< tokens in the cache (the header's count)
   Value n;      ///< tokens of this sequence
+  Value span;   ///< tokens per split (whole tiles; 0 when n is 0)
   Value start, end;
 };
 SplitTokens splitTokens(IRB &b, const CacheViews &v, Value lengths,

@@ -254,6 +254,42 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   // [start, packedEnd): both key and value packed; [packedEnd, end): not.
   Value packedEnd =
       maxU(b, start, minU(b, end, minU(b, keyQuantized, valueQuantized)));
+  // (Computed here so that only these three, not the values they come from,
+  // stay live across the tile loop.)
+  int64_t tile = mmaTiles ? lowering::mmaTileTokens(c) : kWarp;
+  bool shortSplits = lowering::longestSplitTiles(c, tile) <= kTailPrefetchTiles;
+  // This split's tail steps: t0 = tailFrom, tailFrom + tailStep, ... below
+  // tailEnd, tokens valid below tailEnd. By default the part of [P, n) (P
+  // the first token not packed in both) in the split's own range. Where
+  // splits are short, the 32-token chunks of [P, n) go to the last splits
+  // instead, chunk c to split used - 1 - c (round robin when there are more
+  // chunks than splits): at 1x32k the split whose range held the tail
+  // attended all 128 window tokens in 4 steps while the others ran 3 tiles
+  // (docs/performance.md, v3.19). The tile loops keep their bounds (v3.10).
+  Value tailFrom = packedEnd, tailEnd = end, tailStep = cIndex(b, kWarp);
+  // (A split of one 32-token tile holds one chunk of its own anyway.)
+  bool spreadTail =
+      shortSplits && lowering::longestSplitTiles(c, tile) * tile > kWarp;
+  if (spreadTail) {
+    Value n = tokens.n;
+    Value tailStart = minU(b, n, minU(b, keyQuantized, valueQuantized));
+    Value chunks = arith::CeilDivUIOp::create(
+        b, arith::SubIOp::create(b, n, tailStart), cIndex(b, kWarp));
+    Value anyTokens = lt(b, cIndex(b, 0), n);
+    Value used = arith::CeilDivUIOp::create(
+        b, n, select(b, anyTokens, tokens.span, cIndex(b, 1)));
+    Value mine = lt(b, split, used);
+    // used - 1 - split, unsigned: only where split < used (else chunks).
+    Value first =
+        select(b, mine,
+               arith::SubIOp::create(
+                   b, arith::SubIOp::create(b, used, cIndex(b, 1)), split),
+               chunks);
+    tailFrom = select(b, lt(b, first, chunks),
+                      add(b, tailStart, mul(b, first, cIndex(b, kWarp))), n);
+    tailEnd = n;
+    tailStep = mul(b, select(b, mine, used, cIndex(b, 1)), cIndex(b, kWarp));
+  }
 
   // Queries of the group in shared memory, times scale * log2(e).
   double scale = c.scale > 0 ? c.scale : 1.0 / std::sqrt(double(D));
@@ -518,9 +554,17 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   // Where splits are short, the tail is a large share of the critical path;
   // where they hold many tiles it is not, and the prefetch measured neutral
   // to +3% there (ptxas schedules the tile loop differently).
-  int64_t tile = mmaTiles ? lowering::mmaTileTokens(c) : kWarp;
-  if (lowering::longestSplitTiles(c, tile) <= kTailPrefetchTiles)
+  if (shortSplits && !spreadTail)
     prefetchWindowTail(b, v, head, lane, packedEnd, end);
+  else if (spreadTail)
+    scf::ForOp::create(
+        b, tailFrom, tailEnd, tailStep, ValueRange{},
+        [&](OpBuilder &nested, Location loc, Value t0, ValueRange) {
+          IRB lb(loc, nested);
+          prefetchWindowTail(lb, v, head, lane, t0,
+                             minU(lb, tailEnd, add(lb, t0, cIndex(lb, kWarp))));
+          scf::YieldOp::create(lb);
+        });
   // A lane owns channels [perLane * lane, perLane * (lane + 1)).
   int64_t perLane = D / kWarp;
   auto channelOf = [&](IRB &ib, int64_t k) {
@@ -567,14 +611,14 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
                       {head, remU(ib, tok, vSlots), channelOf(ib, 0)}, perLane);
   };
   auto tailLoop = scf::ForOp::create(
-      b, packedEnd, end, cIndex(b, kWarp), tailInits,
+      b, tailFrom, tailEnd, tailStep, tailInits,
       [&](OpBuilder &nested, Location loc, Value t0, ValueRange it) {
         IRB lb(loc, nested);
         ValueRange tm = it.take_front(R), tl = it.slice(R, R),
                    corr = it.slice(2 * R, R);
         SmallVector<Value> acc(it.slice(3 * R, R * perLane));
         Value t = add(lb, t0, lane);
-        Value valid = lt(lb, t, end);
+        Value valid = lt(lb, t, tailEnd);
         Value safeT = select(lb, valid, t, t0);
         // Keys: from the window (the usual case: keys are quantized no later
         // than values), 16-byte row loads; else element by element.
@@ -614,7 +658,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
           for (int64_t u = 0; u < unroll; ++u) {
             Value j = add(jb, j0, cIndex(jb, u));
             Value tok = add(jb, t0, j);
-            tok = select(jb, lt(jb, tok, end), tok, t0);
+            tok = select(jb, lt(jb, tok, tailEnd), tok, t0);
             SmallVector<Value> p = loadProbabilities(jb, pS, j, R);
             SmallVector<Value> row;
             if (windowOnly)

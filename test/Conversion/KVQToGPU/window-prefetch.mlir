@@ -43,3 +43,43 @@ func.func @long_splits(%q: tensor<8x32x128xf16>, %c: !cache) -> tensor<8x32x128x
   %o = kvq.attend %q, %c : tensor<8x32x128xf16>, !cache -> tensor<8x32x128xf16>
   return %o : tensor<8x32x128xf16>
 }
+
+// -----
+
+// 1 x 8 rows of 32768 tokens: 3 tiles of 64 per split (192 tokens), so the
+// whole 128-token tail [P, n) would fall to the last split's range and take
+// 4 steps there while the others run 3 tiles. Instead its 32-token chunks
+// go to the last splits, chunk c to split used - 1 - c (round robin beyond
+// `used`, the splits that hold tokens): this split's steps start at
+// P + 32 (used - 1 - split) and stride 32 x used; the tile loop keeps its
+// bounds. Each split prefetches the window rows of its own chunks.
+// CHECK-LABEL: gpu.func @kvq_attend_b1h8q32c32768d128_f16_k4c128w128_v2t128w128_t1(
+// CHECK: %[[N:.*]] = scf.if
+// CHECK: %[[SPAN:.*]] = arith.muli %{{.*}}, %c64
+// The tile loop's end, max(start, min(end, P)), as before; then the tail.
+// CHECK: arith.maxui %{{.*}}, %{{.*}} : index
+// CHECK: %[[P:.*]] = arith.minui %[[N]], %{{.*}} : index
+// CHECK: %[[TAIL:.*]] = arith.subi %[[N]], %[[P]] : index
+// CHECK: %[[CHUNKS:.*]] = arith.ceildivui %[[TAIL]], %c32
+// CHECK: %[[USED:.*]] = arith.ceildivui %[[N]], %{{.*}} : index
+// CHECK: %[[MINE:.*]] = arith.cmpi ult, %block_id_x, %[[USED]] : index
+// CHECK: %[[LAST:.*]] = arith.subi %[[USED]], %c1
+// CHECK: %[[C0:.*]] = arith.subi %[[LAST]], %block_id_x : index
+// CHECK: %[[FIRST:.*]] = arith.select %[[MINE]], %[[C0]], %[[CHUNKS]] : index
+// CHECK: %[[HAS:.*]] = arith.cmpi ult, %[[FIRST]], %[[CHUNKS]] : index
+// CHECK: %[[OFFSET:.*]] = arith.muli %[[FIRST]], %c32
+// CHECK: %[[AT:.*]] = arith.addi %[[P]], %[[OFFSET]] : index
+// CHECK: %[[FROM:.*]] = arith.select %[[HAS]], %[[AT]], %[[N]] : index
+// CHECK: %[[STRIDE:.*]] = arith.select %[[MINE]], %[[USED]], %c1
+// CHECK: %[[STEP:.*]] = arith.muli %[[STRIDE]], %c32
+// CHECK: scf.for %{{.*}} step %c64
+// CHECK: scf.for %{{.*}} = %[[FROM]] to %[[N]] step %[[STEP]] {
+// CHECK: nvvm.prefetch level = L2
+// CHECK: scf.for %{{.*}} = %[[FROM]] to %[[N]] step %[[STEP]] iter_args(
+!cache = !kvq.cache<1x8x32768x128xf16,
+    keys = #kvq.scheme<bits = 4, group = 128, window = 128>,
+    values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>
+func.func @spread_tail(%q: tensor<1x32x128xf16>, %c: !cache) -> tensor<1x32x128xf16> {
+  %o = kvq.attend %q, %c : tensor<1x32x128xf16>, !cache -> tensor<1x32x128xf16>
+  return %o : tensor<1x32x128xf16>
+}
