@@ -19,7 +19,8 @@
 //          sum_t p (z - 2^b s) added to every channel at the end.
 //
 // Tokens whose key or value is still in the full-precision window (the last
-// window + group at most) take a per-element path after the tiles. Partial
+// window + group at most) take a per-element path after the tiles (where
+// splits are short, in 32-token chunks spread over the last splits). Partial
 // states go to the workspace exactly as the generic kernel's (max in log2
 // units), and the last split merges them the same way (SplitCombine.h).
 //
@@ -141,7 +142,8 @@ SmallVector<Value> loadProbabilities(IRB &b, Value pShared, Value slot,
 }
 
 /// Kernels whose splits hold at most this many tiles at full capacity
-/// prefetch their window tail (docs/performance.md, v3.18).
+/// prefetch their window tail and spread it over the last splits
+/// (docs/performance.md, v3.18 and v3.19).
 constexpr int64_t kTailPrefetchTiles = 8;
 
 /// The window rows of the tail [packedEnd, end), asked of DRAM all at once
@@ -254,18 +256,18 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   // [start, packedEnd): both key and value packed; [packedEnd, end): not.
   Value packedEnd =
       maxU(b, start, minU(b, end, minU(b, keyQuantized, valueQuantized)));
-  // (Computed here so that only these three, not the values they come from,
-  // stay live across the tile loop.)
-  int64_t tile = mmaTiles ? lowering::mmaTileTokens(c) : kWarp;
-  bool shortSplits = lowering::longestSplitTiles(c, tile) <= kTailPrefetchTiles;
   // This split's tail steps: t0 = tailFrom, tailFrom + tailStep, ... below
   // tailEnd, tokens valid below tailEnd. By default the part of [P, n) (P
-  // the first token not packed in both) in the split's own range. Where
-  // splits are short, the 32-token chunks of [P, n) go to the last splits
-  // instead, chunk c to split used - 1 - c (round robin when there are more
-  // chunks than splits): at 1x32k the split whose range held the tail
-  // attended all 128 window tokens in 4 steps while the others ran 3 tiles
-  // (docs/performance.md, v3.19). The tile loops keep their bounds (v3.10).
+  // the first token whose key or value is not packed) in the split's own
+  // range. Where splits are short, the 32-token chunks of [P, n) go to the
+  // last splits instead, chunk c to split used - 1 - c (round robin when
+  // there are more chunks than splits): at 1x32k the split whose range held
+  // the tail attended all 128 window tokens in 4 steps while the others ran
+  // 3 tiles (docs/performance.md, v3.19). The tile loops keep their bounds
+  // (v3.10). Computed before the tile loop, so that only these three, not
+  // the values they come from, stay live across it.
+  int64_t tile = mmaTiles ? lowering::mmaTileTokens(c) : kWarp;
+  bool shortSplits = lowering::longestSplitTiles(c, tile) <= kTailPrefetchTiles;
   Value tailFrom = packedEnd, tailEnd = end, tailStep = cIndex(b, kWarp);
   // (A split of one 32-token tile holds one chunk of its own anyway.)
   bool spreadTail =
