@@ -247,15 +247,15 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
 
   // Tokens of this sequence and of this split, in whole tiles.
   bool mmaTiles = canUseMmaTiles(c);
+  int64_t tile = mmaTiles ? lowering::mmaTileTokens(c) : kWarp;
   SplitTokens tokens =
-      splitTokens(b, v, lengths, useLengths, seq, split, splits,
-                  mmaTiles ? lowering::mmaTileTokens(c) : kWarp);
+      splitTokens(b, v, lengths, useLengths, seq, split, splits, tile);
   Value length = tokens.length, start = tokens.start, end = tokens.end;
   Value keyQuantized = quantizedCount(b, ks, length);
   Value valueQuantized = quantizedCount(b, vs, length);
   // [start, packedEnd): both key and value packed; [packedEnd, end): not.
-  Value packedEnd =
-      maxU(b, start, minU(b, end, minU(b, keyQuantized, valueQuantized)));
+  Value packedUpTo = minU(b, keyQuantized, valueQuantized);
+  Value packedEnd = maxU(b, start, minU(b, end, packedUpTo));
   // This split's tail steps: t0 = tailFrom, tailFrom + tailStep, ... below
   // tailEnd, tokens valid below tailEnd. By default the part of [P, n) (P
   // the first token whose key or value is not packed) in the split's own
@@ -266,15 +266,14 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   // 3 tiles (docs/performance.md, v3.19). The tile loops keep their bounds
   // (v3.10). Computed before the tile loop, so that only these three, not
   // the values they come from, stay live across it.
-  int64_t tile = mmaTiles ? lowering::mmaTileTokens(c) : kWarp;
-  bool shortSplits = lowering::longestSplitTiles(c, tile) <= kTailPrefetchTiles;
+  int64_t splitTiles = lowering::longestSplitTiles(c, tile);
+  bool shortSplits = splitTiles <= kTailPrefetchTiles;
   Value tailFrom = packedEnd, tailEnd = end, tailStep = cIndex(b, kWarp);
   // (A split of one 32-token tile holds one chunk of its own anyway.)
-  bool spreadTail =
-      shortSplits && lowering::longestSplitTiles(c, tile) * tile > kWarp;
+  bool spreadTail = shortSplits && splitTiles * tile > kWarp;
   if (spreadTail) {
     Value n = tokens.n;
-    Value tailStart = minU(b, n, minU(b, keyQuantized, valueQuantized));
+    Value tailStart = minU(b, n, packedUpTo);
     Value chunks = arith::CeilDivUIOp::create(
         b, arith::SubIOp::create(b, n, tailStart), cIndex(b, kWarp));
     Value anyTokens = lt(b, cIndex(b, 0), n);
