@@ -61,7 +61,10 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
       one is computed. The tiles hold 64 tokens, or 32 where that makes
       the longest split shorter at full capacity (small batch x context:
       a few short tiles per split instead of one or two long ones);
-      `tile-tokens` forces either.
+      `tile-tokens` forces either. Tokens still in the full-precision
+      window follow the tiles on CUDA cores; where splits are short, their
+      window rows are prefetched into L2 and their 32-token chunks are
+      spread over the last splits.
       The blocks that finish last merge the splits' partial states (groups
       of 8 splits, then the groups, counted with atomics in the workspace),
       so a decode step is one launch.
