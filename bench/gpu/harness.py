@@ -58,9 +58,18 @@ def as_f32(a):
     return a.astype(np.float32)
 
 
+def load_npy(path):
+    """An .npy array, or its gzipped copy (path + ".gz": prepare.py gzips
+    the large ones so that the carried folder fits the device tool)."""
+    if os.path.exists(path):
+        return np.load(path)
+    with gzip.open(path + ".gz", "rb") as f:
+        return np.load(f)
+
+
 def load_tensor(path, dev):
     """An .npy array as a torch tensor on `dev` (u16: bf16 bits)."""
-    a = np.load(path)
+    a = load_npy(path)
     if a.dtype == np.uint16:
         return torch.from_numpy(a.view(np.int16)).to(dev).view(torch.bfloat16)
     return torch.from_numpy(a).to(dev)
@@ -74,9 +83,9 @@ def run_case(lib, art, c, results):
                for n in ("k", "v", "q"))
     lengths = None
     if c["lengths"]:
-        lengths = torch.from_numpy(np.load(os.path.join(d, "len.npy"))).to(dev)
-    want_out = as_f32(np.load(os.path.join(d, "expected_out.npy")))
-    want_storage = np.load(os.path.join(d, "expected_storage.npy")).view(np.uint8)
+        lengths = torch.from_numpy(load_npy(os.path.join(d, "len.npy"))).to(dev)
+    want_out = as_f32(load_npy(os.path.join(d, "expected_out.npy")))
+    want_storage = load_npy(os.path.join(d, "expected_storage.npy")).view(np.uint8)
     r = {"case": c["name"], "config": c["config"]}
     cache = lib.cache(c["config"])
     try:

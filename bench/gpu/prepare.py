@@ -11,8 +11,8 @@ The GPU harness (bench/gpu/harness.py) then checks the GPU against these.
 The correctness cases are small shapes, which take 32-token tensor-core
 tiles; they are compiled a second time with --tile-tokens=64 (into
 OUT/tile64/) so that the harness checks the 64-token tiles of the large
-shapes on them too. Cubins are stored gzipped (the device tool carries at
-most 64 MiB); the harness unpacks them.
+shapes on them too. Cubins and the large case arrays are stored gzipped
+(the device tool carries at most 64 MiB); the harness unpacks them.
 
     bench/gpu/prepare.py [--build build] [--out .device/gpu] [--quick]
 """
@@ -185,6 +185,18 @@ def aot(args, source, out, extra, ptx_name="kernels.ptx"):
         os.remove(cubin)
 
 
+def gzip_large_arrays(d, at_least=64 << 10):
+    """Gzips the .npy files of `d` of at least `at_least` bytes (the harness
+    reads X.npy.gz where X.npy is absent): the carried folder must stay
+    under the device tool's 64 MiB."""
+    for n in os.listdir(d):
+        p = os.path.join(d, n)
+        if n.endswith(".npy") and os.path.getsize(p) >= at_least:
+            with open(p, "rb") as src, gzip.open(p + ".gz", "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            os.remove(p)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -246,6 +258,7 @@ def main():
         cmd += [f"--output={os.path.join(d, 'expected_out.npy')}",
                 f"--output={os.path.join(d, 'expected_storage.npy')}"]
         subprocess.run(cmd, check=True)
+        gzip_large_arrays(d)
         c["dir"] = f"case{i}"
         print(f"case{i} {c['name']}: {m['name']}", flush=True)
     with open(os.path.join(args.out, "cases.json"), "w") as f:

@@ -32,6 +32,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "MmaTiles.h"
+#include "MmaOps.h"
 #include "SplitCombine.h"
 
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
@@ -59,20 +60,6 @@ namespace {
 constexpr double kFixed = 32000.0;
 constexpr double kFixedKeys = 4.0e6;
 
-Value shrU(IRB &b, Value x, int64_t s) {
-  return s ? arith::ShRUIOp::create(b, x, cI32(b, s)).getResult() : x;
-}
-Value andI(IRB &b, Value x, uint32_t m) {
-  return m == 0xFFFFFFFFu ? x : arith::AndIOp::create(b, x, cU32(b, m)).getResult();
-}
-Value maxF(IRB &b, Value x, Value y) {
-  return arith::MaximumFOp::create(b, x, y);
-}
-Value prmt(IRB &b, Value lo, Value hi, uint32_t selector) {
-  return NVVM::PermuteOp::create(b, b.getI32Type(), lo, hi, cU32(b, selector),
-                                 NVVM::PermuteMode::DEFAULT);
-}
-
 /// One byte of each of v0..v3 packed into one word (v0's lowest): byte k
 /// of each when `selector` is 0x0040 + 0x0011 k (a run-time value allows a
 /// per-lane byte).
@@ -94,72 +81,6 @@ SmallVector<Value> transposeBytes(IRB &b, ArrayRef<Value> w) {
   Value hi01 = prmt(b, w[0], w[1], 0x7362), hi23 = prmt(b, w[2], w[3], 0x7362);
   return {prmt(b, lo01, lo23, 0x5410), prmt(b, lo01, lo23, 0x7632),
           prmt(b, hi01, hi23, 0x5410), prmt(b, hi01, hi23, 0x7632)};
-}
-
-/// D += A x B on tensor cores (mma.sync, row x col): the four values of
-/// this lane's D fragment, of the accumulator type of `c`.
-SmallVector<Value> mmaSync(IRB &b, ArrayRef<Value> a, ArrayRef<Value> bb,
-                           ArrayRef<Value> c, ArrayRef<int64_t> shape,
-                           NVVM::MMATypes typeA, NVVM::MMATypes typeB) {
-  Type acc = c.front().getType();
-  auto result = LLVM::LLVMStructType::getLiteral(b.getContext(),
-                                                 {acc, acc, acc, acc});
-  std::optional<NVVM::MMAIntOverflow> overflow;
-  if (acc.isInteger(32))
-    overflow = NVVM::MMAIntOverflow::wrapped;
-  Value d = NVVM::MmaOp::create(
-      b, result, a, bb, c, shape, std::nullopt, overflow,
-      std::array<NVVM::MMATypes, 2>{typeA, typeB},
-      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                     NVVM::MMALayout::col});
-  SmallVector<Value> out;
-  for (int64_t i = 0; i < 4; ++i)
-    out.push_back(LLVM::ExtractValueOp::create(b, d, i));
-  return out;
-}
-
-/// D += A x B on int8 tensor cores (m16n8k32, u8 x s8 or u8, s32).
-SmallVector<Value> mma(IRB &b, ArrayRef<Value> a, ArrayRef<Value> bb,
-                       ArrayRef<Value> c, bool unsignedB = false) {
-  return mmaSync(b, a, bb, c, {16, 8, 32}, NVVM::MMATypes::u8,
-                 unsignedB ? NVVM::MMATypes::u8 : NVVM::MMATypes::s8);
-}
-
-/// D += A x B on f16 tensor cores (m16n8k16, f32 accumulation).
-SmallVector<Value> mmaF16(IRB &b, ArrayRef<Value> a, ArrayRef<Value> bb,
-                          ArrayRef<Value> c) {
-  return mmaSync(b, a, bb, c, {16, 8, 16}, NVVM::MMATypes::f16,
-                 NVVM::MMATypes::f16);
-}
-
-VectorType half2Type(IRB &b) { return VectorType::get({2}, b.getF16Type()); }
-// (arith.bitcast keeps shapes; llvm.bitcast reinterprets i32 <-> 2 x f16.)
-Value asHalf2(IRB &b, Value i32) {
-  return LLVM::BitcastOp::create(b, half2Type(b), i32);
-}
-Value asI32(IRB &b, Value half2) {
-  return LLVM::BitcastOp::create(b, b.getI32Type(), half2);
-}
-/// (x, y) as an f16 pair.
-Value half2Of(IRB &b, Value x, Value y) {
-  auto toHalf = [&](Value v) -> Value {
-    return v.getType().isF16()
-               ? v
-               : arith::TruncFOp::create(b, b.getF16Type(), toF32(b, v))
-                     .getResult();
-  };
-  return vector::FromElementsOp::create(b, half2Type(b),
-                                        ValueRange{toHalf(x), toHalf(y)});
-}
-
-Value reduceOver(IRB &b, Value v, bool isMax, int32_t low, int32_t high) {
-  return warpReduce(
-      b, v,
-      [isMax](IRB &x, Value p, Value q) -> Value {
-        return isMax ? maxF(x, p, q)
-                     : arith::AddFOp::create(x, p, q).getResult();
-      },
-      low, high);
 }
 
 /// round(x) for |x| < 2^22, as an i32 (the 1.5 * 2^23 trick: one add).
@@ -987,7 +908,12 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
 
   if (plan)
     NVVM::CpAsyncWaitGroupOp::create(b, 0);
-  ValueRange res = loop.getResults();
+  // The max, the sum, the value bias and the outputs (the folded queries
+  // and prefetched key words are dead after the tiles).
+  SmallVector<Value> res(loop.getResults().take_front(3 + nAcc));
+  if (in.windowSteps)
+    res = emitMmaWindow(
+        b, {in.views, head, lane, in.queries, in.windowSteps(b), R, D}, res);
   Value m = res[0], l = res[1];
   if (halfValues) {
     // C rows: chunk channels 2 mt (g) and 2 mt + 1 (g + 8); columns: query

@@ -12,6 +12,7 @@
 #define KVQ_LIB_CONVERSION_KVQTOGPU_MMATILES_H
 
 #include "KernelBuilder.h"
+#include "MmaWindow.h"
 
 #include "kvq/Conversion/KVQToGPU/DecodeKernels.h"
 
@@ -61,6 +62,11 @@ struct MmaTileInputs {
   /// Fills `queries` (and synchronizes); called once the first tile's
   /// loads are issued, so that their round trips overlap.
   function_ref<void(IRB &)> stageQueries;
+  /// Where set, called after the tiles: emits what comes before the window
+  /// steps and returns their range (MmaWindowInputs); the steps then run on
+  /// tensor cores before the tiles' sums are stored. (Computed after the
+  /// tiles, so that nothing more is live across them.)
+  function_ref<WindowSteps(IRB &)> windowSteps;
 };
 
 /// The running max (every lane, per query head) and this lane's share of

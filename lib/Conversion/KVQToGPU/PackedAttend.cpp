@@ -28,6 +28,7 @@
 #include "PackedAttend.h"
 #include "KernelBuilder.h"
 #include "MmaTiles.h"
+#include "MmaWindow.h"
 #include "SplitCombine.h"
 
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
@@ -537,13 +538,55 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   return {m, l};
   };
 
+  // Where splits are short, the tail is a large share of the critical path;
+  // where they hold many tiles it is not, and the prefetch measured neutral
+  // to +3% there (ptxas schedules the tile loop differently).
+  auto prefetchTail = [&](IRB &pb) {
+    if (shortSplits && !spreadTail)
+      prefetchWindowTail(pb, v, head, lane, packedEnd, end);
+    else if (spreadTail)
+      scf::ForOp::create(
+          pb, tailFrom, tailEnd, tailStep, ValueRange{},
+          [&](OpBuilder &nested, Location loc, Value t0, ValueRange) {
+            IRB lb(loc, nested);
+            prefetchWindowTail(
+                lb, v, head, lane, t0,
+                minU(lb, tailEnd, add(lb, t0, cIndex(lb, kWarp))));
+            scf::YieldOp::create(lb);
+          });
+  };
+
+  bool mmaWindow = mmaTiles && canUseMmaWindow(c, v);
+  Value cudaTailEnd = tailEnd;
   Value negInf = cF32(b, -INFINITY), zero = cF32(b, 0.0);
   SmallVector<Value> m, l;
   if (mmaTiles) {
     Value stage = budget.stageBytes ? Value(attrs[3]) : Value();
     MmaTileInputs mi{
         c,    &v,    head,  lane, start, packedEnd,          qS,
-        outS, cache, stage, R,    D,     type.getCapacity(), queriesToShared};
+        outS, cache, stage, R,    D,     type.getCapacity(), queriesToShared,
+        {}};
+    // Tail steps at or past the first token whose key and value are both in
+    // the window take tensor cores where the cache allows (MmaWindow.h), the
+    // steps before it (keys or values already packed: element by element)
+    // the CUDA-core loop below, which then ends at the first tensor-core
+    // step. Its steps' tokens lie below that step (steps are at least 32
+    // apart), so the loop's end also bounds their valid tokens: tailEnd
+    // itself live through it made ptxas spill 16 bytes in the K4V2 g128
+    // kernels.
+    auto windowSteps = [&](IRB &wb) {
+      prefetchTail(wb);
+      Value windowed = maxU(wb, keyQuantized, valueQuantized);
+      Value behind =
+          arith::SubIOp::create(wb, maxU(wb, windowed, tailFrom), tailFrom);
+      Value from = add(
+          wb, tailFrom,
+          mul(wb, arith::CeilDivUIOp::create(wb, behind, tailStep), tailStep));
+      cudaTailEnd = minU(wb, from, tailEnd);
+      return WindowSteps{from, tailEnd, tailStep, tailEnd};
+    };
+    if (mmaWindow)
+      mi.windowSteps = windowSteps;
     MmaTileState st = emitMmaTiles(b, mi);
     m = st.m;
     l = st.l;
@@ -552,20 +595,8 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   }
 
   //===--- Tokens in a full-precision window: element by element ----------===//
-  // Where splits are short, the tail is a large share of the critical path;
-  // where they hold many tiles it is not, and the prefetch measured neutral
-  // to +3% there (ptxas schedules the tile loop differently).
-  if (shortSplits && !spreadTail)
-    prefetchWindowTail(b, v, head, lane, packedEnd, end);
-  else if (spreadTail)
-    scf::ForOp::create(
-        b, tailFrom, tailEnd, tailStep, ValueRange{},
-        [&](OpBuilder &nested, Location loc, Value t0, ValueRange) {
-          IRB lb(loc, nested);
-          prefetchWindowTail(lb, v, head, lane, t0,
-                             minU(lb, tailEnd, add(lb, t0, cIndex(lb, kWarp))));
-          scf::YieldOp::create(lb);
-        });
+  if (!mmaWindow)
+    prefetchTail(b);
   // A lane owns channels [perLane * lane, perLane * (lane + 1)).
   int64_t perLane = D / kWarp;
   auto channelOf = [&](IRB &ib, int64_t k) {
@@ -612,14 +643,14 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
                       {head, remU(ib, tok, vSlots), channelOf(ib, 0)}, perLane);
   };
   auto tailLoop = scf::ForOp::create(
-      b, tailFrom, tailEnd, tailStep, tailInits,
+      b, tailFrom, cudaTailEnd, tailStep, tailInits,
       [&](OpBuilder &nested, Location loc, Value t0, ValueRange it) {
         IRB lb(loc, nested);
         ValueRange tm = it.take_front(R), tl = it.slice(R, R),
                    corr = it.slice(2 * R, R);
         SmallVector<Value> acc(it.slice(3 * R, R * perLane));
         Value t = add(lb, t0, lane);
-        Value valid = lt(lb, t, tailEnd);
+        Value valid = lt(lb, t, cudaTailEnd);
         Value safeT = select(lb, valid, t, t0);
         // Keys: from the window (the usual case: keys are quantized no later
         // than values), 16-byte row loads; else element by element.
@@ -659,7 +690,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
           for (int64_t u = 0; u < unroll; ++u) {
             Value j = add(jb, j0, cIndex(jb, u));
             Value tok = add(jb, t0, j);
-            tok = select(jb, lt(jb, tok, tailEnd), tok, t0);
+            tok = select(jb, lt(jb, tok, cudaTailEnd), tok, t0);
             SmallVector<Value> p = loadProbabilities(jb, pS, j, R);
             SmallVector<Value> row;
             if (windowOnly)

@@ -75,7 +75,10 @@ func.func @long_splits(%q: tensor<8x32x128xf16>, %c: !cache) -> tensor<8x32x128x
 // CHECK: scf.for %{{.*}} step %c64
 // CHECK: scf.for %{{.*}} = %[[FROM]] to %[[N]] step %[[STEP]] {
 // CHECK: nvvm.prefetch level = L2
-// CHECK: scf.for %{{.*}} = %[[FROM]] to %[[N]] step %[[STEP]] iter_args(
+// The steps themselves (window-mma.mlir: tensor cores from the first step
+// whose tokens are all in the window, the CUDA-core loop before it).
+// CHECK: scf.for %{{.*}} = %[[MMA_FROM:.*]] to %[[N]] step %[[STEP]] iter_args(
+// CHECK: scf.for %{{.*}} = %[[FROM]] to %{{.*}} step %[[STEP]] iter_args(
 !cache = !kvq.cache<1x8x32768x128xf16,
     keys = #kvq.scheme<bits = 4, group = 128, window = 128>,
     values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>
