@@ -95,4 +95,19 @@ Value reduceOver(IRB &b, Value v, bool isMax, int32_t low, int32_t high) {
       low, high);
 }
 
+MmaLanes mmaLanes(IRB &b, Value lane, int64_t R) {
+  MmaLanes l;
+  l.g = arith::ShRUIOp::create(b, lane, cIndex(b, 2));
+  l.q = arith::AndIOp::create(b, lane, cIndex(b, 3));
+  l.g32 = toI32(b, l.g);
+  l.q32 = toI32(b, l.q);
+  l.odd = arith::CmpIOp::create(b, arith::CmpIPredicate::ne,
+                                arith::AndIOp::create(b, l.g, cIndex(b, 1)),
+                                cIndex(b, 0));
+  l.bHead = arith::ShRUIOp::create(b, l.g, cIndex(b, 1));
+  l.bHeadValid = lt(b, l.bHead, cIndex(b, R));
+  l.cHeadValid = lt(b, l.q, cIndex(b, R));
+  return l;
+}
+
 } // namespace mlir::kvq::lowering

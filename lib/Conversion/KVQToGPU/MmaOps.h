@@ -41,6 +41,15 @@ Value asI32(IRB &b, Value half2);
 /// (x, y) as an f16 pair (rounded when not f16).
 Value half2Of(IRB &b, Value x, Value y);
 
+/// A lane's roles in an m16n8 mma (lane = 4 g + q): its group g and thread
+/// in group q (also as i32), whether g is odd, the head of its B column
+/// (g / 2, where the columns are (head, part) pairs) and whether that head
+/// and its C columns' head q are below R.
+struct MmaLanes {
+  Value g, q, g32, q32, odd, bHead, bHeadValid, cHeadValid;
+};
+MmaLanes mmaLanes(IRB &b, Value lane, int64_t R);
+
 /// v summed (or maxed) over the lanes whose ids differ in bits [low, high).
 Value reduceOver(IRB &b, Value v, bool isMax, int32_t low, int32_t high);
 

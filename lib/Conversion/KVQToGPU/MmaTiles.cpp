@@ -289,15 +289,10 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   bool prefetch = budget.prefetchKeys;
 
   Value lane = in.lane, head = in.head;
-  Value g = arith::ShRUIOp::create(b, lane, cIndex(b, 2));
-  Value q = arith::AndIOp::create(b, lane, cIndex(b, 3));
-  Value g32 = toI32(b, g), q32 = toI32(b, q);
-  Value odd = arith::CmpIOp::create(b, arith::CmpIPredicate::ne,
-                                    arith::AndIOp::create(b, g, cIndex(b, 1)),
-                                    cIndex(b, 0));
-  Value bHead = arith::ShRUIOp::create(b, g, cIndex(b, 1)); // B column's head
-  Value bHeadValid = lt(b, bHead, cIndex(b, R));
-  Value cHeadValid = lt(b, q, cIndex(b, R)); // C column pair's head
+  MmaLanes ml = mmaLanes(b, lane, R);
+  Value g = ml.g, q = ml.q, g32 = ml.g32, q32 = ml.q32, odd = ml.odd;
+  Value bHead = ml.bHead, bHeadValid = ml.bHeadValid,
+        cHeadValid = ml.cHeadValid;
   Value zero = cF32(b, 0.0), negInf = cF32(b, -INFINITY);
   Value zeroI = cI32(b, 0);
   // Token indices need clamping into the buffer only when the capacity is
