@@ -95,6 +95,26 @@ Value reduceOver(IRB &b, Value v, bool isMax, int32_t low, int32_t high) {
       low, high);
 }
 
+void rescaleHalfValueOutputs(IRB &b, MutableArrayRef<Value> acc, Value corr,
+                             Value q32) {
+  Value q32x2 = arith::MulIOp::create(b, q32, cI32(b, 2));
+  Value corrA = shuffleFrom(b, corr, q32x2);
+  Value corrB =
+      shuffleFrom(b, corr, arith::AddIOp::create(b, q32x2, cI32(b, 1)));
+  for (size_t i = 0; i < acc.size(); ++i)
+    acc[i] = mulF(b, acc[i], i % 2 ? corrB : corrA);
+}
+
+SmallVector<Value> halfValueProbabilities(IRB &b, Value p0, Value p1,
+                                          Value src0, Value src1,
+                                          Value gValid) {
+  Value pairs = asI32(b, half2Of(b, p0, p1));
+  Value zero = cI32(b, 0);
+  Value b0 = select(b, gValid, shuffleFrom(b, pairs, src0), zero);
+  Value b1 = select(b, gValid, shuffleFrom(b, pairs, src1), zero);
+  return {asHalf2(b, b0), asHalf2(b, b1)};
+}
+
 MmaLanes mmaLanes(IRB &b, Value lane, int64_t R) {
   MmaLanes l;
   l.g = arith::ShRUIOp::create(b, lane, cIndex(b, 2));

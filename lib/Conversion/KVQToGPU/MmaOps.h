@@ -1,8 +1,8 @@
-//===- MmaOps.h - tensor-core and packed-half builders -----------*- C++
-//-*-===//
+//===- MmaOps.h - tensor-core builders of the attention ----*- C++ -*-===//
 //
 // The small builders the tensor-core code of the packed attention shares
-// (MmaTiles.cpp, MmaWindow.cpp): mma.sync, prmt, f16 pairs, and lane-range
+// (MmaTiles.cpp, MmaWindow.cpp): mma.sync, prmt, f16 pairs, lane roles, the
+// f16-value layout's rescaling and probabilities, and lane-range
 // reductions.
 //
 //===----------------------------------------------------------------------===//
@@ -49,6 +49,19 @@ struct MmaLanes {
   Value g, q, g32, q32, odd, bHead, bHeadValid, cHeadValid;
 };
 MmaLanes mmaLanes(IRB &b, Value lane, int64_t R);
+
+/// The f16-value layout of O^T += V^T P^T (m16n8k16; C rows: channels,
+/// columns 2 q, 2 q + 1: query heads): the accumulators `acc` (4 per 16
+/// channels) times their heads' correction, `corr` being lane h's for head
+/// h mod 4.
+void rescaleHalfValueOutputs(IRB &b, MutableArrayRef<Value> acc, Value corr,
+                             Value q32);
+/// ... and its two B registers for 16 tokens: head g's f16 probabilities of
+/// tokens (2 q, 2 q + 8) from lane `src0` = 8 q + g and of (2 q + 1, 2 q + 9)
+/// from `src1` = src0 + 4, where p0 and p1 are the lane's (head q's) of
+/// tokens g and g + 8; 0 for heads past R (`gValid`: g < R).
+SmallVector<Value> halfValueProbabilities(IRB &b, Value p0, Value p1,
+                                          Value src0, Value src1, Value gValid);
 
 /// v summed (or maxed) over the lanes whose ids differ in bits [low, high).
 Value reduceOver(IRB &b, Value v, bool isMax, int32_t low, int32_t high);

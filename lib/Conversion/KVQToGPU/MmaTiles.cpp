@@ -576,12 +576,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   auto halfValueTile = [&](IRB &lb, ArrayRef<Value> p, Value corr,
                            ArrayRef<Value> words, ArrayRef<Value> scales,
                            ArrayRef<Value> zeros, SmallVector<Value> &acc) {
-    Value q32x2 = arith::MulIOp::create(lb, q32, cI32(lb, 2));
-    Value corrA = shuffleFrom(lb, corr, q32x2);
-    Value corrB = shuffleFrom(lb, corr, arith::AddIOp::create(lb, q32x2,
-                                                               cI32(lb, 1)));
-    for (int64_t i = 0; i < 4 * vTiles; ++i)
-      acc[i] = mulF(lb, acc[i], i % 2 ? corrB : corrA);
+    rescaleHalfValueOutputs(lb, acc, corr, q32);
     // B: head g's p of tokens (2 q, 2 q + 8) from lane (2 q, g) and
     // (2 q + 1, 2 q + 9) from lane (2 q + 1, g); heads >= R get 0.
     Value src0 = arith::AddIOp::create(
@@ -593,11 +588,8 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     uint32_t mask16 = ((1u << vp.bits) - 1u) * 0x00010001u;
     Value minusHalf = cF32(lb, -double(int64_t(1) << (vp.bits - 1)));
     for (int64_t kk = 0; kk < tile / 16; ++kk) {
-      Value pairs = asI32(lb, half2Of(lb, arith::TruncFOp::create(lb, f16, p[2 * kk]),
-                                      arith::TruncFOp::create(lb, f16, p[2 * kk + 1])));
-      Value b0 = select(lb, gValid, shuffleFrom(lb, pairs, src0), zeroI);
-      Value b1 = select(lb, gValid, shuffleFrom(lb, pairs, src1), zeroI);
-      SmallVector<Value> bb = {asHalf2(lb, b0), asHalf2(lb, b1)};
+      SmallVector<Value> bb = halfValueProbabilities(
+          lb, p[2 * kk], p[2 * kk + 1], src0, src1, gValid);
       // A: channel e of this lane's chunk for the token pairs (0, 1) and
       // (2, 3) of this 16: codes of two tokens interleaved per 16 bits
       // (prmt), or-ed into 1024.0's mantissa (lop3), minus 1024, times the

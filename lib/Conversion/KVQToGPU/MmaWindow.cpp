@@ -67,7 +67,6 @@ SmallVector<Value> mlir::kvq::lowering::emitMmaWindow(IRB &b,
   Value bHead = ml.bHead, bHeadValid = ml.bHeadValid,
         cHeadValid = ml.cHeadValid;
   Value zero = cF32(b, 0.0), negInf = cF32(b, -INFINITY);
-  Value zeroI = cI32(b, 0);
 
   // x as two f16 parts: hi = x rounded, lo = what the rounding left.
   auto highPart = [&](IRB &hb, Value x) -> Value {
@@ -219,20 +218,11 @@ SmallVector<Value> mlir::kvq::lowering::emitMmaWindow(IRB &b,
         Value zNew = z;
         if (halfValues) {
           // C: rows channels 2 mt, 2 mt + 1; columns heads 2 q, 2 q + 1.
-          Value q32x2 = arith::MulIOp::create(lb, q32, cI32(lb, 2));
-          Value corrA = shuffleFrom(lb, corr, q32x2);
-          Value corrB = shuffleFrom(
-              lb, corr, arith::AddIOp::create(lb, q32x2, cI32(lb, 1)));
-          for (int64_t i = 0; i < 4 * vTiles; ++i)
-            o[i] = mulF(lb, o[i], i % 2 ? corrB : corrA);
+          rescaleHalfValueOutputs(lb, o, corr, q32);
           for (int64_t kk = 0; kk < 2; ++kk) {
             loadValues(kk);
-            Value pairs = asI32(lb, half2Of(lb, p[2 * kk], p[2 * kk + 1]));
-            SmallVector<Value> bb = {
-                asHalf2(lb, select(lb, gValid, shuffleFrom(lb, pairs, src0),
-                                   zeroI)),
-                asHalf2(lb, select(lb, gValid, shuffleFrom(lb, pairs, src1),
-                                   zeroI))};
+            SmallVector<Value> bb = halfValueProbabilities(
+                lb, p[2 * kk], p[2 * kk + 1], src0, src1, gValid);
             for (int64_t mt = 0; mt < vTiles; ++mt) {
               SmallVector<Value> c(o.begin() + 4 * mt, o.begin() + 4 * mt + 4);
               c = mmaF16(lb, valueA(kk, mt), bb, c);
