@@ -249,7 +249,8 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
 
 /// Appends the tokens of `input` to one tensor of the cache: thread =
 /// channel. Where the head dim fills whole warps, a word's codes are packed
-/// and a per-token group's scale is reduced with xor shuffles, so the usual
+/// and a per-token group's scale is reduced with xor shuffles (a group of
+/// several warps by each warp over the whole group), so the usual
 /// step (one token in, at most one token quantized) has no barrier and one
 /// round trip to memory: the due token's window element is loaded with the
 /// new one. Other shapes go through shared memory (`row`, `codesBuf`,
@@ -278,8 +279,18 @@ void appendTensor(IRB &b, CacheType type, const TensorViews &v, Value input,
     return arith::CmpIOp::create(ib, arith::CmpIPredicate::eq, x,
                                  cIndex(ib, y));
   };
+  // The ring slot of a token: in 32 bits where tokens fit (a 64-bit
+  // remainder by a constant is a chain of wide multiplies in front of the
+  // step's first load).
+  auto slotOf = [&](IRB &lb, Value token) -> Value {
+    if (type.getCapacity() + tokens >= (int64_t(1) << 31))
+      return remU(lb, token, slots);
+    Value t32 = arith::IndexCastUIOp::create(lb, lb.getI32Type(), token);
+    Value r = arith::RemUIOp::create(lb, t32, cI32(lb, int32_t(slots)));
+    return arith::IndexCastUIOp::create(lb, lb.getIndexType(), r);
+  };
   auto ringAt = [&](IRB &lb, Value token) {
-    return loadF32(lb, v.window, {head, remU(lb, token, slots), d});
+    return loadF32(lb, v.window, {head, slotOf(lb, token), d});
   };
 
   // Stores `code` (this channel's, of `token`) into its word.
@@ -396,7 +407,31 @@ void appendTensor(IRB &b, CacheType type, const TensorViews &v, Value input,
     // slot is not t's, so it is read before t is written (a due token is
     // always in the ring; otherwise the value is unused).
     Value early = !perChannel && window > 0 ? ringAt(tb, before) : Value();
-    storeFromF32(tb, x, v.window, {head, remU(tb, t, slots), d});
+    // A per-token group of several whole warps: each warp reduces the whole
+    // group on its own (every lane loads group / 32 of its elements, issued
+    // with `early`), so no state goes through shared memory and the step
+    // has no barrier. Groups are order-free (min/max or max |x|), so every
+    // warp gets the CPU's state. (The due token was written by an earlier
+    // launch while the window holds at least the launch's tokens; otherwise
+    // other threads' elements might not be visible yet.)
+    SmallVector<Value> groupState;
+    if (early && warpGroups && group > kWarp && window >= tokens) {
+      int64_t per = group / kWarp;
+      Value first = add(tb, mul(tb, divU(tb, d, group), cIndex(tb, group)),
+                        mul(tb, remU(tb, d, kWarp), cIndex(tb, per)));
+      SmallVector<Value> xs =
+          loadVector(tb, v.window, {head, slotOf(tb, before), first}, per);
+      groupState = numerics.initial(tb);
+      for (Value x : xs)
+        groupState = numerics.accumulate(tb, groupState, toF32(tb, x));
+      groupState = warpReduce(
+          tb, groupState,
+          [&](IRB &cb, ValueRange l, ValueRange r) {
+            return numerics.combine(cb, l, r);
+          },
+          1, kWarp);
+    }
+    storeFromF32(tb, x, v.window, {head, slotOf(tb, t), d});
     ifThen(tb, due, [&](IRB &qb) {
       Value first = before;
       if (perChannel) {
@@ -432,7 +467,8 @@ void appendTensor(IRB &b, CacheType type, const TensorViews &v, Value input,
       // per_token: the one due token; runs of `group` channels share a scale.
       Value xq = early ? early : ringAt(qb, first);
       Value s, z;
-      std::tie(s, z) = numerics.scaleAndZero(qb, reduceChannels(qb, xq));
+      std::tie(s, z) = numerics.scaleAndZero(
+          qb, groupState.empty() ? reduceChannels(qb, xq) : groupState);
       Value col = scaleColumn(qb, scheme, d);
       ifThen(qb, eq(qb, remU(qb, d, group), 0), [&](IRB &sb) {
         memref::StoreOp::create(sb, s, v.scales, ValueRange{head, first, col});
