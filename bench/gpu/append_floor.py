@@ -2,7 +2,7 @@
 """What bounds the batch-32 append (#8's target: <= 5 us per step).
 
 Times, with bench_peers' method (L2 flushed, host launch hidden, median of
-REPS event-to-event times), on the GPU machine:
+REPS event-to-event times: anatomy.cold_us), on the GPU machine:
   kvq-append         the 1-token append kernel through the runtime (the
                      side-by-side's path), grid (B*H, 2);
   kernel (B*H, 2)    the same kernel launched directly (cupy), to check the
@@ -24,44 +24,22 @@ libkvq_runtime.so ($KVQ_RUNTIME).
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
 
 import cupy as cp
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))
+sys.path.insert(0, HERE)
+from anatomy import cold_us  # noqa: E402
+from harness import unpack_cubin  # noqa: E402
 from kvq import cuda as kvq  # noqa: E402
-
-CLOCK_HZ = 2.0e9  # bench_peers.py's constant for the sleep before each call
 
 
 def bench(fn, reps, flush):
-    """bench_peers.py's bench(): cold (L2 flushed) median and quantiles."""
-    for _ in range(5):
-        fn()
-    torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    for _ in range(5):
-        fn()
-    host = (time.perf_counter() - t0) / 5
-    torch.cuda.synchronize()
-    cycles = int(min(max(3.0 * host * CLOCK_HZ, 2e5), 4e7))
-    st = [torch.cuda.Event(enable_timing=True) for _ in range(reps)]
-    en = [torch.cuda.Event(enable_timing=True) for _ in range(reps)]
-    for i in range(reps):
-        flush.zero_()
-        torch.cuda._sleep(cycles)
-        st[i].record()
-        fn()
-        en[i].record()
-    torch.cuda.synchronize()
-    ts = sorted(s.elapsed_time(e) * 1e3 for s, e in zip(st, en))
-    return dict(us=round(statistics.median(ts), 2),
-                p20=round(ts[int(0.2 * reps)], 2), p80=round(ts[int(0.8 * reps)], 2),
-                min=round(ts[0], 2))
+    """anatomy.py's cold_us (bench_peers.py's method): median in us."""
+    return dict(us=round(cold_us(fn, flush, reps), 2))
 
 
 SRC = r"""
@@ -103,12 +81,7 @@ def filled(lib, name, need):
 def ab(dirs, reps, flush):
     libs = []
     for d in dirs:
-        if not os.path.exists(os.path.join(d, "kernels.cubin")):
-            import gzip
-            import shutil
-            with gzip.open(os.path.join(d, "kernels.cubin.gz")) as f, \
-                    open(os.path.join(d, "kernels.cubin"), "wb") as o:
-                shutil.copyfileobj(f, o)
+        unpack_cubin(d)
         libs.append(kvq.Library(os.path.join(d, "manifest.json")))
     names = [n for n in libs[1].configs if n in libs[0].configs]
     for name in names:
