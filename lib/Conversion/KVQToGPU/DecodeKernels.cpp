@@ -330,6 +330,12 @@ void appendTensor(IRB &b, CacheType type, const TensorViews &v, Value input,
     gpu::BarrierOp::create(pb);
   };
 
+  // Two lanes' reduced states, merged (for warpReduce).
+  auto combineStates = [&](IRB &cb, ValueRange l,
+                           ValueRange r) -> SmallVector<Value> {
+    return numerics.combine(cb, l, r);
+  };
+
   // The reduced state of this channel's scale group of one token (every
   // channel of the group gets it).
   auto reduceChannels = [&](IRB &gb, Value x) -> SmallVector<Value> {
@@ -344,12 +350,9 @@ void appendTensor(IRB &b, CacheType type, const TensorViews &v, Value input,
       gpu::BarrierOp::create(gb);
       return state;
     }
-    SmallVector<Value> state = warpReduce(
-        gb, numerics.accumulate(gb, numerics.initial(gb), x),
-        [&](IRB &cb, ValueRange l, ValueRange r) {
-          return numerics.combine(cb, l, r);
-        },
-        1, int32_t(std::min(group, kWarp)));
+    SmallVector<Value> state =
+        warpReduce(gb, numerics.accumulate(gb, numerics.initial(gb), x),
+                   combineStates, 1, int32_t(std::min(group, kWarp)));
     if (group <= kWarp)
       return state;
     // Groups of whole warps: lane 0 of each warp parks its state.
@@ -424,12 +427,7 @@ void appendTensor(IRB &b, CacheType type, const TensorViews &v, Value input,
       groupState = numerics.initial(tb);
       for (Value x : xs)
         groupState = numerics.accumulate(tb, groupState, toF32(tb, x));
-      groupState = warpReduce(
-          tb, groupState,
-          [&](IRB &cb, ValueRange l, ValueRange r) {
-            return numerics.combine(cb, l, r);
-          },
-          1, kWarp);
+      groupState = warpReduce(tb, groupState, combineStates, 1, kWarp);
     }
     storeFromF32(tb, x, v.window, {head, slotOf(tb, t), d});
     ifThen(tb, due, [&](IRB &qb) {
