@@ -87,6 +87,36 @@ void ::kvq::buildLowerToNVVMPipeline(OpPassManager &pm,
     // gpu-to-llvm lowers memory operations in their async form only.
     pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
   }
+  buildLowerGPUToNVVMPipeline(pm, options);
+}
+
+void ::kvq::buildLowerGPUToNVVMPipeline(OpPassManager &pm,
+                                        const LowerToNVVMOptions &options) {
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  target.features = options.features;
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  // The gpu modules go to NVVM first and on their own: upstream's pipeline
+  // converts arith and nvgpu ops module-wide at 64 bits before its
+  // convert-gpu-to-nvvm, whereas a kernel module's data layout may make
+  // index 32 bits wide (kvq-build-gpu-kernels), which every conversion of
+  // its ops must then share.
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createConvertVectorToSCFPass());
+  kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(memref::createExpandStridedMetadataPass());
+  kernels.addPass(createLowerAffinePass());
+  kernels.addPass(mlir::kvq::createConvertKernelOpsToNVVM());
+  kernels.addPass(createStripDebugInfoPass());
+  ConvertGpuOpsToNVVMOpsOptions toNVVM;
+  toNVVM.useBarePtrCallConv = true; // index width: the data layout's
+  kernels.addPass(createConvertGpuOpsToNVVMOps(toNVVM));
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  // The rest (host code, serialization) as upstream lowers it; on the
+  // converted kernels its gpu-module passes find nothing left to do.
   gpu::GPUToNVVMPipelineOptions nvvm;
   nvvm.cubinChip = options.chip;
   nvvm.cubinFeatures = options.features;

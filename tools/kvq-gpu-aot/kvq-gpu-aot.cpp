@@ -21,6 +21,7 @@
 //===----------------------------------------------------------------------===//
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
 #include "kvq/InitAll.h"
+#include "kvq/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -61,6 +62,11 @@ static cl::opt<int64_t> tileTokens(
     "tile-tokens",
     cl::desc("Tokens per tensor-core tile, 32 or 64 (0: chosen from the "
              "shape)"),
+    cl::init(0), cl::cat(toolOptions));
+static cl::opt<unsigned> indexBitwidth(
+    "index-bitwidth",
+    cl::desc("Width of the kernels' index arithmetic, 32 or 64 (0: 32 when "
+             "every kernel buffer is under 2 GiB)"),
     cl::init(0), cl::cat(toolOptions));
 static cl::opt<bool> noSpills(
     "no-spills",
@@ -219,6 +225,7 @@ int main(int argc, char **argv) {
         "kvq-build-gpu-kernels{kernels-only=true max-splits=" +
         std::to_string(maxSplits) +
         " tile-tokens=" + std::to_string(tileTokens) +
+        " index-bitwidth=" + std::to_string(indexBitwidth) +
         (uncapped.empty() ? "" : " uncapped=" + llvm::join(uncapped, ",")) +
         "}";
     if (failed(parsePassPipeline(buildPipeline, build)) ||
@@ -231,14 +238,13 @@ int main(int argc, char **argv) {
       return 1;
 
     // 2. PTX through NVVM.
-    std::string lower =
-        "nvvm-attach-target{chip=" + chip + " features=" + features +
-        " O=3},gpu-lower-to-nvvm-pipeline{cubin-chip=" + chip +
-        " cubin-features=" + features +
-        " cubin-format=isa kernel-bare-ptr-calling-convention=true "
-        "opt-level=3}";
+    ::kvq::LowerToNVVMOptions lower;
+    lower.chip = chip;
+    lower.features = features;
+    lower.format = "isa";
     PassManager pm(&context, ModuleOp::getOperationName());
-    if (failed(parsePassPipeline(lower, pm)) || failed(pm.run(*module)))
+    ::kvq::buildLowerGPUToNVVMPipeline(pm, lower);
+    if (failed(pm.run(*module)))
       return fail("lowering the kernels to PTX failed");
     ptx.clear();
     module->walk([&](gpu::BinaryOp binary) {

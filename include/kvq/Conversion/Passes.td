@@ -77,6 +77,11 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
     sizes, workspace bytes, largest split count), which `kvq-gpu-aot` turns
     into a manifest. With `kernels-only`, host functions are removed so that
     the module holds nothing but the kernel library.
+
+    Where every buffer a kernel takes is smaller than 2 GiB, the gpu.module's
+    data layout (`dlti.dl_spec`) makes `index` 32 bits wide, so that the
+    kernels' address and loop arithmetic lowers to 32-bit integer
+    instructions (`index-bitwidth` forces either width).
   }];
   let options = [
     Option<"maxSplits", "max-splits", "int64_t", /*default=*/"0",
@@ -92,14 +97,48 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
     ListOption<"uncapped", "uncapped", "std::string",
                "Attention kernels (by name) to build without their register "
                "cap, at fewer blocks per SM: those ptxas spilled under it "
-               "(kvq-gpu-aot --no-spills passes them when it rebuilds)">
+               "(kvq-gpu-aot --no-spills passes them when it rebuilds)">,
+    Option<"indexBitwidth", "index-bitwidth", "unsigned", /*default=*/"0",
+           "Width of the kernels' index arithmetic: 32, 64, or 0 for 32 "
+           "when every kernel buffer is smaller than 2 GiB, else 64 (set as "
+           "the gpu.module's data layout)">
   ];
   let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::arith::ArithDialect", "::mlir::DLTIDialect",
+    "::mlir::gpu::GPUDialect",
     "::mlir::LLVM::LLVMDialect", "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect", "::mlir::NVVM::NVVMDialect",
     "::mlir::nvgpu::NVGPUDialect", "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect"
+  ];
+}
+
+def ConvertKernelOpsToNVVM
+    : Pass<"kvq-convert-kernel-ops-to-nvvm", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Lower a gpu.module's arith, cp.async and L2 prefetch ops to "
+                "LLVM/NVVM at the index width of its data layout";
+  let description = [{
+    Runs on each `gpu.module` right before upstream's `convert-gpu-to-nvvm`
+    (in `kvq-lower-to-nvvm` and `kvq-gpu-aot`) and lowers what upstream's
+    `gpu-lower-to-nvvm-pipeline` converts module-wide before it, or in a form
+    NVPTX drops:
+
+    - `arith` ops, as `convert-arith-to-llvm` (left to `convert-gpu-to-nvvm`,
+      some would become libdevice calls, e.g. `minnumf`);
+    - `nvgpu.device_async_copy`, `device_async_create_group` and
+      `device_async_wait` (cp.async), with upstream's NVGPU patterns;
+    - `memref.prefetch` of global memory (a read into the data caches), to
+      `prefetch.global.L2` of the element's address (upstream lowers it to
+      `llvm.prefetch`, which the NVPTX backend drops).
+
+    Index values and memref descriptors must have one width throughout a
+    module: this pass takes it from the module's data layout
+    (`dlti.dl_spec`, which `kvq-build-gpu-kernels` sets to 32 bits where
+    every buffer is under 2 GiB), as `convert-gpu-to-nvvm` does, where
+    upstream's `convert-arith-to-llvm` and `convert-nvgpu-to-nvvm` use 64.
+  }];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect", "::mlir::NVVM::NVVMDialect"
   ];
 }
 

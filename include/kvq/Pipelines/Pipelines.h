@@ -64,6 +64,13 @@ struct LowerToNVVMOptions
 void buildLowerToNVVMPipeline(mlir::OpPassManager &pm,
                               const LowerToNVVMOptions &options);
 
+/// The lowering half of kvq-lower-to-nvvm, for a module whose kernels
+/// kvq-build-gpu-kernels has built: each gpu.module through NVVM at the
+/// index width of its data layout (kvq-convert-kernel-ops-to-nvvm, then
+/// upstream's convert-gpu-to-nvvm), then upstream's gpu-lower-to-nvvm
+/// pipeline for the host code and the gpu.binary (`format`).
+void buildLowerGPUToNVVMPipeline(mlir::OpPassManager &pm,
+                                 const LowerToNVVMOptions &options);
 /// Registers the pipelines above with the global pass registry.
 void registerKVQPipelines();
 

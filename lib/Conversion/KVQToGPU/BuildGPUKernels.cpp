@@ -16,6 +16,11 @@ using namespace mlir;
 using namespace mlir::kvq;
 
 namespace {
+/// Bytes of a static-shape memref (sub-byte elements rounded up).
+int64_t memrefBytes(MemRefType type) {
+  return (type.getNumElements() * type.getElementTypeBitWidth() + 7) / 8;
+}
+
 struct BuildGPUKernelsPass
     : public mlir::kvq::impl::BuildGPUKernelsBase<BuildGPUKernelsPass> {
   using Base::Base;
@@ -44,6 +49,12 @@ struct BuildGPUKernelsPass
       module.emitError() << "kvq-build-gpu-kernels: tile-tokens = "
                          << int64_t(tileTokens)
                          << " is not a tensor-core tile (32 or 64; 0 chooses)";
+      return signalPassFailure();
+    }
+    if (indexBitwidth != 0 && indexBitwidth != 32 && indexBitwidth != 64) {
+      module.emitError() << "kvq-build-gpu-kernels: index-bitwidth = "
+                         << unsigned(indexBitwidth)
+                         << " is not 32, 64 or 0 (chosen from the buffers)";
       return signalPassFailure();
     }
     SmallVector<AttendOp> attends;
@@ -117,11 +128,41 @@ struct BuildGPUKernelsPass
       }));
     }
     module->setAttr("kvq.kernels", builder.getArrayAttr(descriptions));
+    setIndexBitwidth(gpuModule);
     if (kernelsOnly)
       for (Operation &op :
            llvm::make_early_inc_range(module.getBody()->getOperations()))
         if (&op != gpuModule.getOperation())
           op.erase();
+  }
+
+  /// Gives the kernels 32-bit index arithmetic (the gpu.module's data
+  /// layout) where every buffer they take is under 2 GiB: each index value
+  /// then counts bytes or elements of one buffer, or tokens of a cache, and
+  /// stays below 2^31, where i32 and i64 arithmetic agree (the NVPTX GEPs
+  /// sign-extend it).
+  void setIndexBitwidth(gpu::GPUModuleOp gpuModule) {
+    unsigned width = indexBitwidth;
+    if (width == 0) {
+      int64_t largest = 0;
+      gpuModule.walk([&](gpu::GPUFuncOp func) {
+        for (Type type : func.getArgumentTypes())
+          if (auto memref = dyn_cast<MemRefType>(type))
+            largest =
+                std::max(largest, memref.hasStaticShape()
+                                      ? memrefBytes(memref)
+                                      : std::numeric_limits<int64_t>::max());
+      });
+      width = largest < (int64_t(1) << 31) ? 32 : 64;
+    }
+    if (width == 64)
+      return;
+    MLIRContext *context = gpuModule.getContext();
+    auto entry = DataLayoutEntryAttr::get(
+        IndexType::get(context),
+        IntegerAttr::get(IntegerType::get(context, 32), 32));
+    gpuModule->setAttr(DLTIDialect::kDataLayoutAttrName,
+                       DataLayoutSpecAttr::get(context, {entry}));
   }
 };
 } // namespace

@@ -247,22 +247,9 @@ void stageQueries(IRB &b, Value queries, Value shared, Value seq, Value kvHead,
 }
 
 void prefetchL2(IRB &b, Value memref, ValueRange indices) {
-  auto type = cast<MemRefType>(memref.getType());
-  assert(type.hasStaticShape() && type.getLayout().isIdentity());
-  Value linear = cIndex(b, 0);
-  for (auto [dim, index] : llvm::zip(type.getShape(), indices))
-    linear = add(b, mul(b, linear, cIndex(b, dim)), index);
-  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, memref);
-  int64_t bytes = type.getElementTypeBitWidth() / 8;
-  Value address = arith::IndexCastOp::create(
-      b, b.getI64Type(), add(b, base, mul(b, linear, cIndex(b, bytes))));
-  Value pointer = LLVM::IntToPtrOp::create(
-      b, LLVM::LLVMPointerType::get(b.getContext(), 1), address);
-  NVVM::PrefetchOp::create(b,
-                           NVVM::PrefetchCacheLevelAttr::get(
-                               b.getContext(), NVVM::PrefetchCacheLevel::L2),
-                           /*evictPriority=*/nullptr, pointer,
-                           /*predicate=*/Value());
+  // kvq-convert-kernel-ops-to-nvvm turns it into prefetch.global.L2.
+  memref::PrefetchOp::create(b, memref, indices, /*isWrite=*/false,
+                             /*localityHint=*/3, /*isDataCache=*/true);
 }
 
 Value exp2Approx(IRB &b, Value x) {

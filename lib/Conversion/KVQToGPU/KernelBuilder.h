@@ -108,7 +108,8 @@ void stageQueries(IRB &b, Value queries, Value shared, Value seq,
 
 /// Brings the L2 line holding `memref[indices]` in from DRAM
 /// (prefetch.global.L2) without waiting for it: a dependent load later in the
-/// kernel then waits on L2 instead. `memref` has a static identity layout.
+/// kernel then waits on L2 instead. `memref` is in global memory (a
+/// memref.prefetch that kvq-convert-kernel-ops-to-nvvm lowers).
 void prefetchL2(IRB &b, Value memref, ValueRange indices);
 
 /// 2^x with the hardware approximation (ex2.approx.ftz: ~2 ulp, 2^-inf = 0).

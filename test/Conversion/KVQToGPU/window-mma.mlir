@@ -11,7 +11,7 @@
 // CHECK: %[[VWIN:.*]] = memref.view {{.*}} to memref<8x129x128xf16, #gpu.address_space<global>>
 // The tiles, then the window rows prefetched into L2.
 // CHECK: %[[TILES:.*]]:53 = scf.for %{{.*}} step %c32
-// CHECK: nvvm.prefetch level = L2
+// CHECK: memref.prefetch
 // The first tensor-core step: tailFrom + 32 ceil((max(W, tailFrom) -
 // tailFrom) / 32); the CUDA-core loop ends there (or at the split's end).
 // CHECK: %[[W:.*]] = arith.maxui %{{.*}}, %{{.*}} : index

@@ -13,12 +13,9 @@
 // CHECK: scf.for %{{.*}} step %c32
 // CHECK: scf.for %[[I:.*]] = %thread_id_x to %{{.*}} step %c32
 // CHECK: arith.divui %[[I]], %c2
-// CHECK: memref.extract_aligned_pointer_as_index %[[KWIN]]
-// CHECK: llvm.inttoptr %{{.*}} : i64 to !llvm.ptr<1>
-// CHECK: nvvm.prefetch level = L2, %{{.*}} : !llvm.ptr<1>
-// CHECK: memref.extract_aligned_pointer_as_index %[[VWIN]]
-// CHECK: nvvm.prefetch level = L2, %{{.*}} : !llvm.ptr<1>
-// CHECK-NOT: nvvm.prefetch
+// CHECK: memref.prefetch %[[KWIN]][%{{.*}}, %{{.*}}, %{{.*}}], read, locality<3>, data : memref<8x256x128xf16, #gpu.address_space<global>>
+// CHECK: memref.prefetch %[[VWIN]][%{{.*}}, %{{.*}}, %{{.*}}], read, locality<3>, data : memref<8x129x128xf16, #gpu.address_space<global>>
+// CHECK-NOT: memref.prefetch
 // CHECK: gpu.return
 !cache = !kvq.cache<1x8x4096x128xf16,
     keys = #kvq.scheme<bits = 4, group = 128, window = 128>,
@@ -34,7 +31,7 @@ func.func @short_splits(%q: tensor<1x32x128xf16>, %c: !cache) -> tensor<1x32x128
 // share of such a split, and the prefetch measured up to 3% slower there
 // (ptxas schedules the tile loop differently), so there is none.
 // CHECK-LABEL: gpu.func @kvq_attend_b8h8q32c32768d128_f16_k4c128w128_v2t128w128_t1(
-// CHECK-NOT: nvvm.prefetch
+// CHECK-NOT: memref.prefetch
 // CHECK: gpu.return
 !cache = !kvq.cache<8x8x32768x128xf16,
     keys = #kvq.scheme<bits = 4, group = 128, window = 128>,
@@ -74,7 +71,7 @@ func.func @long_splits(%q: tensor<8x32x128xf16>, %c: !cache) -> tensor<8x32x128x
 // CHECK: %[[STEP:.*]] = arith.muli %[[STRIDE]], %c32
 // CHECK: scf.for %{{.*}} step %c64
 // CHECK: scf.for %{{.*}} = %[[FROM]] to %[[N]] step %[[STEP]] {
-// CHECK: nvvm.prefetch level = L2
+// CHECK: memref.prefetch
 // The steps themselves (window-mma.mlir: tensor cores from the first step
 // whose tokens are all in the window, the CUDA-core loop before it).
 // CHECK: scf.for %{{.*}} = %[[MMA_FROM:.*]] to %[[N]] step %[[STEP]] iter_args(

@@ -1,0 +1,95 @@
+//===- KernelOpsToNVVM.cpp - the kvq-convert-kernel-ops-to-nvvm pass
+//-------===//
+//
+// Lowers the ops of kvq's kernels that upstream's gpu-lower-to-nvvm pipeline
+// converts before convert-gpu-to-nvvm, or in a form NVPTX drops, at the index
+// width of the gpu.module's data layout (upstream's passes use 64 bits).
+//
+//===----------------------------------------------------------------------===//
+#include "kvq/Conversion/Passes.h"
+
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/LLVMCommon/ConversionTarget.h"
+#include "mlir/Conversion/LLVMCommon/Pattern.h"
+#include "mlir/Conversion/LLVMCommon/TypeConverter.h"
+#include "mlir/Conversion/NVGPUToNVVM/NVGPUToNVVM.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::kvq {
+#define GEN_PASS_DEF_CONVERTKERNELOPSTONVVM
+#include "kvq/Conversion/Passes.h.inc"
+} // namespace mlir::kvq
+
+using namespace mlir;
+
+namespace {
+/// A read prefetch of global memory into the data caches becomes
+/// `prefetch.global.L2` of the element's address (the locality hint has no
+/// PTX counterpart: L2 is the level a later dependent load can wait on
+/// instead of DRAM).
+struct GlobalPrefetchToNVVM : ConvertOpToLLVMPattern<memref::PrefetchOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+
+  LogicalResult
+  matchAndRewrite(memref::PrefetchOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    MemRefType type = op.getMemRefType();
+    auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());
+    if (op.getIsWrite() || !op.getIsDataCache() || !space ||
+        space.getValue() != gpu::AddressSpace::Global)
+      return rewriter.notifyMatchFailure(
+          op, "not a data read of gpu global memory");
+    Value address = getStridedElementPtr(
+        rewriter, op.getLoc(), type, adaptor.getMemref(), adaptor.getIndices());
+    NVVM::PrefetchOp::create(
+        rewriter, op.getLoc(),
+        NVVM::PrefetchCacheLevelAttr::get(rewriter.getContext(),
+                                          NVVM::PrefetchCacheLevel::L2),
+        /*evictPriority=*/nullptr, address, /*predicate=*/Value());
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct ConvertKernelOpsToNVVMPass
+    : public mlir::kvq::impl::ConvertKernelOpsToNVVMBase<
+          ConvertKernelOpsToNVVMPass> {
+  void runOnOperation() override {
+    gpu::GPUModuleOp module = getOperation();
+    MLIRContext *context = &getContext();
+    LowerToLLVMOptions options(context, DataLayout(cast<DataLayoutOpInterface>(
+                                            module.getOperation())));
+    LLVMTypeConverter converter(context, options);
+    nvgpu::populateCommonGPUTypeAndAttributeConversions(converter);
+    // Device-side async tokens only order the copies; they become a dummy
+    // i32 that the conversion drops (as upstream's convert-nvgpu-to-nvvm).
+    converter.addConversion([&](nvgpu::DeviceAsyncTokenType type) -> Type {
+      return converter.convertType(IntegerType::get(type.getContext(), 32));
+    });
+
+    RewritePatternSet patterns(context);
+    // arith first, as upstream's pipeline does: convert-gpu-to-nvvm would
+    // otherwise call libdevice for some of them (minnumf: __nv_fminf).
+    arith::populateCeilFloorDivExpandOpsPatterns(patterns);
+    arith::populateArithToLLVMConversionPatterns(converter, patterns);
+    populateNVGPUToNVVMConversionPatterns(converter, patterns);
+    patterns.add<GlobalPrefetchToNVVM>(converter);
+    LLVMConversionTarget target(*context);
+    target.addLegalDialect<memref::MemRefDialect, NVVM::NVVMDialect>();
+    target.addIllegalDialect<arith::ArithDialect, nvgpu::NVGPUDialect>();
+    target.addDynamicallyLegalOp<memref::PrefetchOp>([](memref::PrefetchOp op) {
+      auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(
+          op.getMemRefType().getMemorySpace());
+      return op.getIsWrite() || !op.getIsDataCache() || !space ||
+             space.getValue() != gpu::AddressSpace::Global;
+    });
+    scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns,
+                                                         target);
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace
