@@ -1,5 +1,4 @@
-//===- KernelOpsToNVVM.cpp - the kvq-convert-kernel-ops-to-nvvm pass
-//-------===//
+//===- KernelOpsToNVVM.cpp - kvq-convert-kernel-ops-to-nvvm ---------------===//
 //
 // Lowers the ops of kvq's kernels that upstream's gpu-lower-to-nvvm pipeline
 // converts before convert-gpu-to-nvvm, or in a form NVPTX drops, at the index
@@ -26,6 +25,15 @@ namespace mlir::kvq {
 using namespace mlir;
 
 namespace {
+/// Whether `op` prefetches data of gpu global memory for reading (the
+/// prefetches the pass lowers).
+bool isGlobalDataRead(memref::PrefetchOp op) {
+  auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(
+      op.getMemRefType().getMemorySpace());
+  return !op.getIsWrite() && op.getIsDataCache() && space &&
+         space.getValue() == gpu::AddressSpace::Global;
+}
+
 /// A read prefetch of global memory into the data caches becomes
 /// `prefetch.global.L2` of the element's address (the locality hint has no
 /// PTX counterpart: L2 is the level a later dependent load can wait on
@@ -36,14 +44,12 @@ struct GlobalPrefetchToNVVM : ConvertOpToLLVMPattern<memref::PrefetchOp> {
   LogicalResult
   matchAndRewrite(memref::PrefetchOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    MemRefType type = op.getMemRefType();
-    auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());
-    if (op.getIsWrite() || !op.getIsDataCache() || !space ||
-        space.getValue() != gpu::AddressSpace::Global)
+    if (!isGlobalDataRead(op))
       return rewriter.notifyMatchFailure(
           op, "not a data read of gpu global memory");
-    Value address = getStridedElementPtr(
-        rewriter, op.getLoc(), type, adaptor.getMemref(), adaptor.getIndices());
+    Value address =
+        getStridedElementPtr(rewriter, op.getLoc(), op.getMemRefType(),
+                             adaptor.getMemref(), adaptor.getIndices());
     NVVM::PrefetchOp::create(
         rewriter, op.getLoc(),
         NVVM::PrefetchCacheLevelAttr::get(rewriter.getContext(),
@@ -80,12 +86,8 @@ struct ConvertKernelOpsToNVVMPass
     LLVMConversionTarget target(*context);
     target.addLegalDialect<memref::MemRefDialect, NVVM::NVVMDialect>();
     target.addIllegalDialect<arith::ArithDialect, nvgpu::NVGPUDialect>();
-    target.addDynamicallyLegalOp<memref::PrefetchOp>([](memref::PrefetchOp op) {
-      auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(
-          op.getMemRefType().getMemorySpace());
-      return op.getIsWrite() || !op.getIsDataCache() || !space ||
-             space.getValue() != gpu::AddressSpace::Global;
-    });
+    target.addDynamicallyLegalOp<memref::PrefetchOp>(
+        [](memref::PrefetchOp op) { return !isGlobalDataRead(op); });
     scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns,
                                                          target);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
