@@ -77,6 +77,7 @@ void ::kvq::buildLowerToNVVMPipeline(OpPassManager &pm,
   mlir::kvq::BuildGPUKernelsOptions build;
   build.maxSplits = options.maxSplits;
   build.tileTokens = options.tileTokens;
+  build.indexBitwidth = options.indexBitwidth;
   build.kernelsOnly = options.kernelsOnly;
   pm.addPass(mlir::kvq::createBuildGPUKernels(build));
   if (!options.kernelsOnly) {

@@ -49,6 +49,11 @@ struct LowerToNVVMOptions
       llvm::cl::desc("Tokens per tensor-core tile, 32 or 64 (0: chosen from "
                      "the shape)"),
       llvm::cl::init(0)};
+  Option<unsigned> indexBitwidth{
+      *this, "index-bitwidth",
+      llvm::cl::desc("Width of the kernels' index arithmetic, 32 or 64 (0: "
+                     "32 when every kernel buffer is under 2 GiB)"),
+      llvm::cl::init(0)};
   Option<bool> kernelsOnly{
       *this, "kernels-only",
       llvm::cl::desc("Compile the kernel library only (drop host code)"),

@@ -4,6 +4,14 @@
 // RUN: kvq-opt %s --kvq-lower-to-nvvm=kernels-only | FileCheck %s
 // RUN: kvq-opt %s --kvq-lower-to-nvvm="chip=sm_90 features=+ptx80 max-splits=4 kernels-only" | FileCheck %s --check-prefix=SPLITS
 // RUN: not kvq-opt %s --kvq-lower-to-nvvm="max-splits=257" 2>&1 | FileCheck %s --check-prefix=TOOMANY
+// RUN: kvq-opt %s --kvq-lower-to-nvvm=kernels-only | FileCheck %s --check-prefix=NARROW
+// RUN: kvq-opt %s --kvq-lower-to-nvvm="kernels-only index-bitwidth=64" | FileCheck %s --check-prefix=WIDE
+
+// The kernels' index arithmetic is 32 bits wide by default (a small cache:
+// divisions by constants as mul.hi.u32); index-bitwidth=64 keeps 64 bits.
+// NARROW: mul.hi.u32
+// NARROW-NOT: mul.hi.u64
+// WIDE: mul.hi.u64
 // RUN: %if ptxas %{ kvq-opt %s --kvq-lower-to-nvvm="format=bin" | FileCheck %s --check-prefix=CUBIN %}
 
 !cache = !kvq.cache<1x2x256x64xf16,
