@@ -116,6 +116,8 @@ void ::kvq::buildLowerGPUToNVVMPipeline(OpPassManager &pm,
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());
   kernels.addPass(createReconcileUnrealizedCastsPass());
+  // Kernels of both widths make one binary again.
+  pm.addPass(mlir::kvq::createMergeKernelModules());
   // The rest (host code, serialization) as upstream lowers it; on the
   // converted kernels its gpu-module passes find nothing left to do.
   gpu::GPUToNVVMPipelineOptions nvvm;

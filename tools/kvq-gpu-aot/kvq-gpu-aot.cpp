@@ -31,6 +31,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -65,14 +66,16 @@ static cl::opt<int64_t> tileTokens(
     cl::init(0), cl::cat(toolOptions));
 static cl::opt<unsigned> indexBitwidth(
     "index-bitwidth",
-    cl::desc("Width of the kernels' index arithmetic, 32 or 64 (0: 32 when "
-             "every kernel buffer is under 2 GiB)"),
+    cl::desc("Width of every kernel's index arithmetic, 32 or 64 (0: per "
+             "configuration, 32 when its buffers are under 2 GiB and "
+             "head_dim <= 128)"),
     cl::init(0), cl::cat(toolOptions));
 static cl::opt<bool> noSpills(
     "no-spills",
-    cl::desc("Rebuild attention kernels that ptxas spills under their "
-             "register cap without it (fewer blocks per SM: measured slower "
-             "than the small spills, docs/performance.md)"),
+    cl::desc("Rebuild attention kernels that ptxas spills: at 64-bit index "
+             "arithmetic where they had 32, then, still spilling, without "
+             "their register cap (fewer blocks per SM: measured slower than "
+             "the small spills, docs/performance.md)"),
     cl::init(false), cl::cat(toolOptions));
 static cl::opt<std::string> ptxasPath(
     "ptxas", cl::desc("ptxas to assemble the cubin with (default: PATH, then "
@@ -210,12 +213,14 @@ int main(int argc, char **argv) {
                     "driver can JIT it; install the CUDA toolkit for a cubin)\n";
 
   // Builds the kernels (those named in `uncapped` without their register
-  // cap), lowers them to PTX and assembles the cubin when ptxas is here.
+  // cap, those in `wide` at 64-bit index arithmetic), lowers them to PTX and
+  // assembles the cubin when ptxas is here.
   OwningOpRef<ModuleOp> module;
   ArrayAttr configs;
   std::string ptx;
   std::string log = path("ptxas.log");
-  auto compile = [&](ArrayRef<std::string> uncapped) -> int {
+  auto compile = [&](ArrayRef<std::string> uncapped,
+                     ArrayRef<std::string> wide) -> int {
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
     if (!module)
       return fail("cannot parse '" + inputFile + "'");
@@ -227,7 +232,7 @@ int main(int argc, char **argv) {
         " tile-tokens=" + std::to_string(tileTokens) +
         " index-bitwidth=" + std::to_string(indexBitwidth) +
         (uncapped.empty() ? "" : " uncapped=" + llvm::join(uncapped, ",")) +
-        "}";
+        (wide.empty() ? "" : " wide-index=" + llvm::join(wide, ",")) + "}";
     if (failed(parsePassPipeline(buildPipeline, build)) ||
         failed(build.run(*module)))
       return fail("building the kernels of '" + inputFile + "' failed");
@@ -273,30 +278,63 @@ int main(int argc, char **argv) {
     return 0;
   };
 
-  // With --no-spills, kernels that ptxas spilled under their register cap
-  // are rebuilt uncapped (at fewer blocks per SM, which their manifest entry
-  // records). Not by default: the spills (tens of bytes, L1-resident) cost
-  // less than the occupancy (docs/performance.md, v3.14).
-  if (int rc = compile({}))
+  // With --no-spills, attention kernels that ptxas spilled are rebuilt at
+  // 64-bit index arithmetic where they had 32 (fewer registers for some:
+  // ~1% slower where measured) and kept so where that removed the spills;
+  // the others are rebuilt at their first width without their register cap
+  // (at fewer blocks per SM, which their manifest entry records). Not by
+  // default: the spills (tens of bytes, L1-resident) cost less than either
+  // (docs/performance.md, v3.14 and v3.22).
+  if (int rc = compile({}, {}))
     return rc;
   bool haveCubin = !ptxas.empty();
   std::vector<Spill> spills;
   if (haveCubin)
     spills = readSpills(log);
+  auto spilledAttends = [&](auto &&filter) {
+    std::vector<std::string> names;
+    for (const Spill &spill : spills)
+      if (StringRef(spill.entry).starts_with("kvq_attend") && filter(spill))
+        names.push_back(spill.entry);
+    return names;
+  };
   if (noSpills) {
+    // The index width each attention kernel got.
+    llvm::StringMap<int64_t> widths;
+    for (Attribute a : configs) {
+      auto d = cast<DictionaryAttr>(a);
+      widths[d.getAs<DictionaryAttr>("attend").getAs<StringAttr>("name")] =
+          d.getAs<IntegerAttr>("index_bitwidth").getInt();
+    }
+    std::vector<std::string> wide;
+    if (indexBitwidth == 0)
+      wide = spilledAttends(
+          [&](const Spill &spill) { return widths.lookup(spill.entry) == 32; });
+    if (!wide.empty()) {
+      llvm::errs() << "kvq-gpu-aot: note: rebuilding " << wide.size()
+                   << " attention kernel(s) at 64-bit index arithmetic (ptxas "
+                      "spilled them at 32): "
+                   << llvm::join(wide, ", ") << "\n";
+      if (int rc = compile({}, wide))
+        return rc;
+      spills = readSpills(log);
+      // Kept wide only where that removed the spills: the others go back to
+      // 32 bits (faster where measured) and on to the next remedy.
+      llvm::erase_if(wide, [&](const std::string &name) {
+        return llvm::any_of(
+            spills, [&](const Spill &spill) { return spill.entry == name; });
+      });
+    }
     // (A kernel with no .maxnreg gets a target from ptxas itself, which
     // can spill well below 255 registers too.)
-    std::vector<std::string> uncapped;
-    for (const Spill &spill : spills)
-      if (StringRef(spill.entry).starts_with("kvq_attend") &&
-          spill.registers < 255)
-        uncapped.push_back(spill.entry);
+    std::vector<std::string> uncapped = spilledAttends(
+        [](const Spill &spill) { return spill.registers < 255; });
     if (!uncapped.empty()) {
       llvm::errs() << "kvq-gpu-aot: note: rebuilding " << uncapped.size()
                    << " attention kernel(s) without the register cap (ptxas "
                       "spilled under it): "
                    << llvm::join(uncapped, ", ") << "\n";
-      if (int rc = compile(uncapped))
+      if (int rc = compile(uncapped, wide))
         return rc;
       spills = readSpills(log);
     }
@@ -307,8 +345,8 @@ int main(int argc, char **argv) {
   } else if (!spills.empty()) {
     llvm::errs() << "kvq-gpu-aot: note: " << spills.size()
                  << " kernel(s) spill to local memory (see '" << log
-                 << "'); --no-spills rebuilds them without the register "
-                    "cap, at fewer blocks per SM\n";
+                 << "'); --no-spills rebuilds them at 64-bit index arithmetic "
+                    "or without the register cap\n";
   }
 
   // 4. Manifest.
@@ -346,6 +384,7 @@ int main(int argc, char **argv) {
         {"cache_bytes", layout.totalBytes},
         {"append_tokens", integer("append_tokens")},
         {"max_splits", integer("max_splits")},
+        {"index_bitwidth", integer("index_bitwidth")},
         {"workspace_bytes", integer("workspace_bytes")},
         {"arrivals_offset", integer("arrivals_offset")},
         {"scale", d.getAs<FloatAttr>("scale").getValueAsDouble()},

@@ -24,6 +24,10 @@
 
 namespace mlir::kvq {
 
+/// On a gpu.module: the gpu.module (a symbol in the same parent) that
+/// kvq-merge-kernel-modules moves its converted contents into.
+inline constexpr llvm::StringLiteral kMergeIntoAttrName = "kvq.merge_into";
+
 #define GEN_PASS_DECL
 #include "kvq/Conversion/Passes.h.inc"
 

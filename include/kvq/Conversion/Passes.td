@@ -78,10 +78,16 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
     into a manifest. With `kernels-only`, host functions are removed so that
     the module holds nothing but the kernel library.
 
-    Where every buffer a kernel takes is smaller than 2 GiB, the gpu.module's
-    data layout (`dlti.dl_spec`) makes `index` 32 bits wide, so that the
-    kernels' address and loop arithmetic lowers to 32-bit integer
-    instructions (`index-bitwidth` forces either width).
+    Index width is chosen per configuration: 32 bits where every buffer its
+    kernels take is smaller than 2 GiB and head_dim is at most 128 (at 256
+    the 64-bit kernels measured faster and spill less), so that their
+    address and loop arithmetic lowers to 32-bit integer instructions; else
+    64. It is a property of a gpu.module's data layout (`dlti.dl_spec`), so
+    where both widths occur the 64-bit kernels go to `gpu.module
+    @kvq_kernels_index64`, marked `kvq.merge_into = @kvq_kernels` for
+    `kvq-merge-kernel-modules` to fold into one binary after conversion to
+    NVVM. `index-bitwidth` forces one width for all; `wide-index` 64 bits
+    for the attention kernels it names (and their append kernels).
   }];
   let options = [
     Option<"maxSplits", "max-splits", "int64_t", /*default=*/"0",
@@ -99,9 +105,13 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
                "cap, at fewer blocks per SM: those ptxas spilled under it "
                "(kvq-gpu-aot --no-spills passes them when it rebuilds)">,
     Option<"indexBitwidth", "index-bitwidth", "unsigned", /*default=*/"0",
-           "Width of the kernels' index arithmetic: 32, 64, or 0 for 32 "
-           "when every kernel buffer is smaller than 2 GiB, else 64 (set as "
-           "the gpu.module's data layout)">
+           "Width of every kernel's index arithmetic: 32, 64, or 0 to choose "
+           "per configuration (32 when its buffers are smaller than 2 GiB "
+           "and head_dim <= 128, else 64)">,
+    ListOption<"wideIndex", "wide-index", "std::string",
+               "Attention kernels (by name) whose configuration gets 64-bit "
+               "index arithmetic where 32 would be chosen (kvq-gpu-aot "
+               "--no-spills passes those ptxas spilled at 32 bits)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::DLTIDialect",
@@ -140,6 +150,26 @@ def ConvertKernelOpsToNVVM
   let dependentDialects = [
     "::mlir::LLVM::LLVMDialect", "::mlir::NVVM::NVVMDialect"
   ];
+}
+
+def MergeKernelModules : Pass<"kvq-merge-kernel-modules", "ModuleOp"> {
+  let summary = "Fold gpu.modules marked kvq.merge_into into their target "
+                "once both are NVVM";
+  let description = [{
+    A gpu.module's data layout sets one index width for all of its kernels,
+    so `kvq-build-gpu-kernels` puts kernels of different widths in separate
+    modules and marks the 64-bit one with `kvq.merge_into = @target`. Once
+    every gpu.module has been converted to the LLVM/NVVM dialects (the
+    width is then explicit in every type), this pass moves the marked
+    module's symbols into the target, retargets the `gpu.launch_func`s that
+    named them and erases the emptied module, so the kernels serialize to
+    one binary (one PTX file, one cubin).
+
+    A marked module whose target is missing, either module still holding
+    operations outside the LLVM and NVVM dialects, or a symbol defined in
+    both modules (identical external declarations are shared) is an error.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
 def ConvertKVQToGPULaunches

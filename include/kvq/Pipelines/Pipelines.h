@@ -51,8 +51,9 @@ struct LowerToNVVMOptions
       llvm::cl::init(0)};
   Option<unsigned> indexBitwidth{
       *this, "index-bitwidth",
-      llvm::cl::desc("Width of the kernels' index arithmetic, 32 or 64 (0: "
-                     "32 when every kernel buffer is under 2 GiB)"),
+      llvm::cl::desc("Width of every kernel's index arithmetic, 32 or 64 "
+                     "(0: per configuration, 32 when its buffers are under "
+                     "2 GiB and head_dim <= 128)"),
       llvm::cl::init(0)};
   Option<bool> kernelsOnly{
       *this, "kernels-only",

@@ -21,6 +21,14 @@ int64_t memrefBytes(MemRefType type) {
   return (type.getNumElements() * type.getElementTypeBitWidth() + 7) / 8;
 }
 
+/// One configuration's description (for kvq.kernels), kernels and index
+/// width.
+struct BuiltConfig {
+  NamedAttrList description;
+  SmallVector<gpu::GPUFuncOp, 2> funcs;
+  unsigned width = 64;
+};
+
 struct BuildGPUKernelsPass
     : public mlir::kvq::impl::BuildGPUKernelsBase<BuildGPUKernelsPass> {
   using Base::Base;
@@ -70,7 +78,7 @@ struct BuildGPUKernelsPass
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     builder.getUnitAttr());
     llvm::StringSet<> built;
-    SmallVector<Attribute> descriptions;
+    SmallVector<BuiltConfig> configs;
     for (AttendOp op : attends) {
       CacheType cache = op.getCache().getType();
       int64_t tokens = appendTokens.lookup(cache);
@@ -95,7 +103,11 @@ struct BuildGPUKernelsPass
         attrs.append(extra.begin(), extra.end());
         return builder.getDictionaryAttr(attrs);
       };
-      descriptions.push_back(builder.getDictionaryAttr({
+      BuiltConfig &b = configs.emplace_back();
+      for (StringRef name : {StringRef(k.append), StringRef(k.attend)})
+        b.funcs.push_back(gpuModule.lookupSymbol<gpu::GPUFuncOp>(name));
+      b.width = chooseIndexBitwidth(config, b.funcs);
+      b.description = NamedAttrList(ArrayRef<NamedAttribute>({
           builder.getNamedAttr("name",
                                builder.getStringAttr(config.suffix.substr(1))),
           builder.getNamedAttr("cache", TypeAttr::get(cache)),
@@ -125,44 +137,79 @@ struct BuildGPUKernelsPass
                       builder.getNamedAttr(
                           "query_slices",
                           builder.getI64IntegerAttr(k.querySlices))})),
+          builder.getNamedAttr("index_bitwidth",
+                               builder.getI64IntegerAttr(b.width)),
       }));
     }
+    placeByIndexBitwidth(builder, gpuModule, configs);
+    SmallVector<Attribute> descriptions;
+    for (BuiltConfig &b : configs)
+      descriptions.push_back(b.description.getDictionary(module.getContext()));
     module->setAttr("kvq.kernels", builder.getArrayAttr(descriptions));
-    setIndexBitwidth(gpuModule);
     if (kernelsOnly)
       for (Operation &op :
            llvm::make_early_inc_range(module.getBody()->getOperations()))
-        if (&op != gpuModule.getOperation())
+        if (!isa<gpu::GPUModuleOp>(op))
           op.erase();
   }
 
-  /// Gives the kernels 32-bit index arithmetic (the gpu.module's data
-  /// layout) where every buffer they take is under 2 GiB: each index value
-  /// then counts bytes or elements of one buffer, or tokens of a cache, and
-  /// stays below 2^31, where i32 and i64 arithmetic agree (the NVPTX GEPs
-  /// sign-extend it).
-  void setIndexBitwidth(gpu::GPUModuleOp gpuModule) {
-    unsigned width = indexBitwidth;
-    if (width == 0) {
-      int64_t largest = 0;
-      gpuModule.walk([&](gpu::GPUFuncOp func) {
-        for (Type type : func.getArgumentTypes())
-          if (auto memref = dyn_cast<MemRefType>(type))
-            largest =
-                std::max(largest, memref.hasStaticShape()
-                                      ? memrefBytes(memref)
-                                      : std::numeric_limits<int64_t>::max());
-      });
-      width = largest < (int64_t(1) << 31) ? 32 : 64;
+  /// The index width of one configuration's kernels: 32 bits where every
+  /// buffer they take is under 2 GiB (each index value then counts bytes or
+  /// elements of one buffer, or tokens of a cache, and stays below 2^31,
+  /// where i32 and i64 arithmetic agree; the NVPTX GEPs sign-extend it),
+  /// except at head_dim 256, whose 64-token kernels measured 4.5% slower at
+  /// 32 bits and whose 32-token kernels spill there (docs/performance.md,
+  /// v3.22); `index-bitwidth` forces one width, `wide-index` 64 bits for
+  /// the kernels it names.
+  unsigned chooseIndexBitwidth(const DecodeKernelConfig &config,
+                               ArrayRef<gpu::GPUFuncOp> funcs) {
+    if (indexBitwidth != 0)
+      return indexBitwidth;
+    if (llvm::is_contained(wideIndex, "kvq_attend" + config.suffix) ||
+        config.cache.getHeadDim() > 128)
+      return 64;
+    int64_t largest = 0;
+    for (gpu::GPUFuncOp func : funcs)
+      for (Type type : func.getArgumentTypes())
+        if (auto memref = dyn_cast<MemRefType>(type))
+          largest =
+              std::max(largest, memref.hasStaticShape()
+                                    ? memrefBytes(memref)
+                                    : std::numeric_limits<int64_t>::max());
+    return largest < (int64_t(1) << 31) ? 32 : 64;
+  }
+
+  /// Index width is a property of a gpu.module's data layout, so the
+  /// kernels go to one module per width: @kvq_kernels holds the 32-bit ones
+  /// (or all of them when none is), @kvq_kernels_index64 the 64-bit ones
+  /// beside 32-bit ones, marked to be merged into @kvq_kernels once both are
+  /// NVVM (kvq-merge-kernel-modules), so that they still make one binary.
+  void placeByIndexBitwidth(OpBuilder &builder, gpu::GPUModuleOp kernels,
+                            MutableArrayRef<BuiltConfig> configs) {
+    MLIRContext *context = kernels.getContext();
+    bool any32 = llvm::any_of(configs, [](auto &b) { return b.width == 32; });
+    bool any64 = llvm::any_of(configs, [](auto &b) { return b.width == 64; });
+    gpu::GPUModuleOp wide = kernels;
+    if (any32 && any64) {
+      builder.setInsertionPointAfter(kernels);
+      wide = gpu::GPUModuleOp::create(builder, kernels.getLoc(),
+                                      "kvq_kernels_index64");
+      wide->setAttr(kMergeIntoAttrName, FlatSymbolRefAttr::get(kernels));
     }
-    if (width == 64)
+    for (BuiltConfig &b : configs) {
+      gpu::GPUModuleOp home = b.width == 32 ? kernels : wide;
+      b.description.append("module", builder.getStringAttr(home.getName()));
+      if (home != kernels)
+        for (gpu::GPUFuncOp func : b.funcs)
+          func->moveBefore(home.getBody(), home.getBody()->end());
+    }
+    if (!any32)
       return;
-    MLIRContext *context = gpuModule.getContext();
     auto entry = DataLayoutEntryAttr::get(
         IndexType::get(context),
         IntegerAttr::get(IntegerType::get(context, 32), 32));
-    gpuModule->setAttr(DLTIDialect::kDataLayoutAttrName,
-                       DataLayoutSpecAttr::get(context, {entry}));
+    kernels->setAttr(DLTIDialect::kDataLayoutAttrName,
+                     DataLayoutSpecAttr::get(context, {entry}));
   }
 };
 } // namespace

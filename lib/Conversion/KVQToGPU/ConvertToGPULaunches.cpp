@@ -73,17 +73,13 @@ Value readLength(IRB &b, Value cache) {
   return memref::LoadOp::create(b, host, cIndex(b, 0));
 }
 
-SymbolRefAttr kernelRef(MLIRContext *ctx, StringRef name) {
-  return SymbolRefAttr::get(ctx, "kvq_kernels",
-                            {FlatSymbolRefAttr::get(ctx, name)});
-}
-
-void launch(IRB &b, StringRef kernel, std::array<Value, 3> grid,
-            int64_t block, ValueRange args) {
+void launch(IRB &b, StringRef module, StringRef kernel,
+            std::array<Value, 3> grid, int64_t block, ValueRange args) {
   gpu::KernelDim3 gridDim{grid[0], grid[1], grid[2]};
   gpu::KernelDim3 blockDim{cIndex(b, block), cIndex(b, 1), cIndex(b, 1)};
-  gpu::LaunchFuncOp::create(b, kernelRef(b.getContext(), kernel), gridDim,
-                            blockDim, Value(), args);
+  auto ref = SymbolRefAttr::get(
+      b.getContext(), module, {FlatSymbolRefAttr::get(b.getContext(), kernel)});
+  gpu::LaunchFuncOp::create(b, ref, gridDim, blockDim, Value(), args);
 }
 
 /// Kernel names of the configuration an op's cache type uses.
@@ -109,6 +105,8 @@ DecodeKernels kernelsFor(CacheType cache, int64_t queryHeads,
     auto block = [&](StringRef key) {
       return d.getAs<DictionaryAttr>(key).getAs<IntegerAttr>("block").getInt();
     };
+    if (auto home = d.getAs<StringAttr>("module"))
+      k.module = home.str();
     k.append = name("append");
     k.attend = name("attend");
     k.appendBlock = block("append");
@@ -187,8 +185,8 @@ struct AppendToGPU : public HostPattern<AppendOp> {
                                          " tokens) exceeded"));
     Value heads = cIndex(b, type.getBatch() * type.getKvHeads());
     // Keys (block.y 0) and values (1) side by side.
-    launch(b, k.append, {heads, cIndex(b, 2), cIndex(b, 1)}, k.appendBlock,
-           {cache, keys, values, start});
+    launch(b, k.module, k.append, {heads, cIndex(b, 2), cIndex(b, 1)},
+           k.appendBlock, {cache, keys, values, start});
     deviceFree(b, keys);
     deviceFree(b, values);
     rewriter.eraseOp(op);
@@ -249,7 +247,8 @@ struct AttendToGPU : public HostPattern<AttendOp> {
         b, arith::MinUIOp::create(b, want, tiles), cIndex(b, k.maxSplits));
     splits = arith::MaxUIOp::create(b, splits, cIndex(b, 1));
 
-    launch(b, k.attend, {splits, cIndex(b, rows), cIndex(b, 1)}, k.attendBlock,
+    launch(b, k.module, k.attend, {splits, cIndex(b, rows), cIndex(b, 1)},
+           k.attendBlock,
            {cache, queries, lengths, useLengths, workspace, arrivals, out});
     Value result = toHost(b, out, resultType);
     for (Value buffer : {queries, lengths, workspace, arrivals, out})

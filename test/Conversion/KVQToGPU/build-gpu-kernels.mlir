@@ -29,14 +29,18 @@
 // CHECK-SAME: attend = {block = 32 : i64, blocks_per_sm = 8 : i64, name = "kvq_attend_b1h2q16c256d32_f16_k4c32w32_v2t32w32_t1", query_slices = 1 : i64, tile = 32 : i64}
 // CHECK-SAME: cache_bytes = 28864 : i64
 // CHECK-NOT: combine
+// Buffers under 2 GiB at head_dim 32: 32-bit index arithmetic, in the
+// module whose data layout says so.
+// CHECK-SAME: index_bitwidth = 32 : i64
 // CHECK-SAME: max_splits = 8 : i64
+// CHECK-SAME: module = "kvq_kernels"
 // CHECK-SAME: workspace_bytes = 18448 : i64
 
 // The host function is untouched.
 // CHECK-LABEL: func.func @step
 // CHECK: kvq.attend
 
-// CHECK-LABEL: gpu.module @kvq_kernels
+// CHECK-LABEL: gpu.module @kvq_kernels attributes {dlti.dl_spec = #dlti.dl_spec<index = 32 : i32>}
 
 // Append: grid (sequence x KV head, 2), block.y 0 appends the keys and 1
 // the values; a thread per channel. Shared buffers serve only the shapes

@@ -55,3 +55,23 @@ func.func @attend_group8(%q: tensor<1x16x64xf16>, %c: !cache) -> tensor<1x16x64x
   %o = kvq.attend %q, %c : tensor<1x16x64xf16>, !cache -> tensor<1x16x64xf16>
   return %o : tensor<1x16x64xf16>
 }
+
+// -----
+
+// Kernels of both index widths: each launch names the gpu.module its
+// kernel was built into (head_dim 256 takes 64 bits).
+!c128 = !kvq.cache<1x2x256x128xf16,
+    keys = #kvq.scheme<bits = 4, group = 32, window = 32>,
+    values = #kvq.scheme<bits = 2, group = 32, granularity = per_token, window = 32>>
+!c256 = !kvq.cache<1x2x256x256xf16,
+    keys = #kvq.scheme<bits = 4, group = 32, window = 32>,
+    values = #kvq.scheme<bits = 2, group = 32, granularity = per_token, window = 32>>
+
+// CHECK-LABEL: func.func @both_widths(
+// CHECK: gpu.launch_func  @kvq_kernels::@kvq_attend_b1h2q8c256d128_
+// CHECK: gpu.launch_func  @kvq_kernels_index64::@kvq_attend_b1h2q8c256d256_
+func.func @both_widths(%q: tensor<1x8x128xf16>, %c: !c128, %q2: tensor<1x8x256xf16>, %c2: !c256) -> (tensor<1x8x128xf16>, tensor<1x8x256xf16>) {
+  %o = kvq.attend %q, %c : tensor<1x8x128xf16>, !c128 -> tensor<1x8x128xf16>
+  %o2 = kvq.attend %q2, %c2 : tensor<1x8x256xf16>, !c256 -> tensor<1x8x256xf16>
+  return %o, %o2 : tensor<1x8x128xf16>, tensor<1x8x256xf16>
+}

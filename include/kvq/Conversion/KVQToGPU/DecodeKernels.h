@@ -57,6 +57,7 @@ struct DecodeKernelConfig {
 ///       launch, and each launch leaves them zero.
 struct DecodeKernels {
   std::string append, attend;
+  std::string module = "kvq_kernels"; ///< the gpu.module holding them
   int64_t appendBlock = 0, attendBlock = 0;
   int64_t attendTile = 0;        ///< tokens per split granule
   int64_t attendBlocksPerSM = 0; ///< target of the split heuristic
