@@ -72,6 +72,14 @@ struct BuildGPUKernelsPass
       return;
     }
 
+    for (StringRef name : {"kvq_kernels", "kvq_kernels_index64"})
+      if (module.lookupSymbol(name)) {
+        module.emitError() << "kvq-build-gpu-kernels: the module already has "
+                              "a symbol @"
+                           << name << "; the kernels are built once per module";
+        return signalPassFailure();
+      }
+
     builder.setInsertionPointToEnd(module.getBody());
     auto gpuModule =
         gpu::GPUModuleOp::create(builder, module.getLoc(), "kvq_kernels");
@@ -141,6 +149,20 @@ struct BuildGPUKernelsPass
                                builder.getI64IntegerAttr(b.width)),
       }));
     }
+    // A kernel name in `uncapped` or `wide-index` that nothing was built
+    // under is a mistake, not a request to ignore.
+    for (auto [option, names] :
+         {std::pair<StringRef, ArrayRef<std::string>>{"uncapped", uncapped},
+          {"wide-index", wideIndex}})
+      for (const std::string &name : names)
+        if (!gpuModule.lookupSymbol(name) ||
+            !StringRef(name).starts_with("kvq_attend")) {
+          module.emitError()
+              << "kvq-build-gpu-kernels: " << option << " names '" << name
+              << "', which is not an attention kernel of this "
+                 "module";
+          return signalPassFailure();
+        }
     placeByIndexBitwidth(builder, gpuModule, configs);
     SmallVector<Attribute> descriptions;
     for (BuiltConfig &b : configs)
