@@ -11,7 +11,8 @@ The GPU harness (bench/gpu/harness.py) then checks the GPU against these.
 The correctness cases are small shapes, which take 32-token tensor-core
 tiles; they are compiled a second time with --tile-tokens=64 (into
 OUT/tile64/) so that the harness checks the 64-token tiles of the large
-shapes on them too. Cubins and the large case arrays are stored gzipped
+shapes on them too, and a third time with --index-bitwidth=64 (into
+OUT/index64/: what caches of 2 GiB or more get). Cubins and the large case arrays are stored gzipped
 (the device tool carries at most 64 MiB); the harness unpacks them.
 
     bench/gpu/prepare.py [--build build] [--out .device/gpu] [--quick]
@@ -221,6 +222,12 @@ def main():
                             if not c["timing"]))
         aot(args, "decode_steps_tile64.mlir", tile64, ["--tile-tokens=64"],
             "tile64-kernels.ptx")
+        # The same cases at 64-bit index arithmetic: what caches of 2 GiB or
+        # more get, which no harness cache is (head_dim 256 takes it anyway).
+        index64 = os.path.join(args.out, "index64")
+        os.makedirs(index64, exist_ok=True)
+        aot(args, "decode_steps_tile64.mlir", index64, ["--index-bitwidth=64"],
+            "index64-kernels.ptx")
     with open(os.path.join(args.out, "manifest.json")) as f:
         manifest = json.load(f)
     if len(manifest["configs"]) != len(cases):

@@ -23,3 +23,7 @@ python3 bench/gpu/harness.py --artifacts .device/gpu --sanitize \
 python3 bench/gpu/harness.py --artifacts .device/gpu \
     --manifest .device/gpu/tile64/manifest.json --no-timing --no-errors \
     --out "$OUT/results-tile64.json" 2>&1 | tee "$OUT/harness-tile64.log"
+# ... and at 64-bit index arithmetic (default tiles).
+python3 bench/gpu/harness.py --artifacts .device/gpu \
+    --manifest .device/gpu/index64/manifest.json --no-timing --no-errors \
+    --out "$OUT/results-index64.json" 2>&1 | tee "$OUT/harness-index64.log"
