@@ -112,6 +112,13 @@ Value threadId(IRB &b) {
   return gpu::ThreadIdOp::create(b, gpu::Dimension::x);
 }
 Value blockId(IRB &b, gpu::Dimension d) { return gpu::BlockIdOp::create(b, d); }
+Value gridDimXHere(IRB &b) {
+  auto read = LLVM::InlineAsmOp::create(
+      b, b.getI32Type(), ValueRange{}, "mov.u32 $0, %nctaid.x;", "=r",
+      /*has_side_effects=*/true, /*is_align_stack=*/false,
+      LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
+  return arith::IndexCastUIOp::create(b, b.getIndexType(), read.getRes());
+}
 Value lt(IRB &b, Value x, Value y) {
   return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y);
 }

@@ -43,6 +43,11 @@ SmallVector<Value> loadVector(IRB &b, Value memref, ValueRange indices,
 
 Value threadId(IRB &b);
 Value blockId(IRB &b, gpu::Dimension d);
+/// gridDim.x read again where it is used (a volatile `mov` from %nctaid.x
+/// that nothing merges with an earlier read): ptxas keeps one read at the
+/// kernel start live across the tile loops, and spills it there, rather
+/// than reading the constant bank again.
+Value gridDimXHere(IRB &b);
 Value lt(IRB &b, Value x, Value y);
 Value add(IRB &b, Value x, Value y);
 Value mul(IRB &b, Value x, Value y);

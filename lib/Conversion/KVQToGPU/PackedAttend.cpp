@@ -757,6 +757,6 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
         });
   }
   emitLastSplitCombine(b, {layout, partial, arrivals, out, row, seq, queryBlock,
-                           lane, split, splits});
+                           lane, split, gridDimXHere(b)});
   gpu::ReturnOp::create(b);
 }
