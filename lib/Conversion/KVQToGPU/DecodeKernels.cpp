@@ -625,6 +625,13 @@ DecodeKernels mlir::kvq::buildDecodeKernels(OpBuilder &builder,
   k.attendBlocksPerSM = !packed ? 32
                         : mma   ? lowering::getMmaBudget(config).blocksPerSM
                                 : 8;
+  // Where a wave of 12 blocks per SM leaves every split fewer than 4 tiles
+  // at full capacity, a wave sized for 8 (fewer, longer splits at the same
+  // 168 registers) measured faster: 1x32k -6..-8%, 8x4k -6..-7%; long
+  // splits (8x32k, 32x8k, 1x128k) keep 12 (docs/performance.md, v3.25).
+  if (mma && k.attendBlocksPerSM == 12 &&
+      lowering::longestSplitTiles(config, k.attendTile) < 4)
+    k.attendBlocksPerSM = 8;
   k.maxSplits = config.maxSplits;
   k.appendTokens = config.appendTokens;
   // The partial states, then the arrival counts (128-byte aligned).

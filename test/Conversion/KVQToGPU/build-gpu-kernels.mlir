@@ -173,7 +173,7 @@ func.func @step(%q: tensor<1x16x32xf16>, %k: tensor<1x2x1x32xf16>,
 // block rows][288 floats: 4 heads x 68, whole 128-byte lines] = 18432
 // bytes, then 4 rows x 2 arrival counts.
 // CHECK: arrivals_offset = 18432 : i64
-// CHECK-SAME: attend = {block = 32 : i64, blocks_per_sm = 12 : i64, name = "kvq_attend_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1", query_slices = 2 : i64, tile = 64 : i64}
+// CHECK-SAME: attend = {block = 32 : i64, blocks_per_sm = 8 : i64, name = "kvq_attend_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1", query_slices = 2 : i64, tile = 64 : i64}
 // CHECK-SAME: workspace_bytes = 18464 : i64
 !cache = !kvq.cache<1x2x256x64xf16,
     keys = #kvq.scheme<bits = 4, group = 32, window = 32>,
@@ -242,11 +242,12 @@ func.func @prefill_then_step(%q: tensor<1x1x64xf32>, %k: tensor<1x1x4x64xf32>,
 
 // One value scale group per token and <= 4 query heads per KV head: the
 // packed kernel runs its tiles on int8 tensor cores, 64 tokens a tile, at
-// most 168 registers (12 one-warp blocks per SM). The scores of 16 tokens
+// most 168 registers (12 one-warp blocks per SM; the split heuristic's
+// wave is sized for 8, since every split holds fewer than 4 tiles). The scores of 16 tokens
 // are two mma per 32 channels: u8 codes x the s8 hi byte and x the u8
 // mid/lo bytes of the folded queries (recomputed in an scf.if when a key
 // group starts); the value codes of 4 tokens are byte-transposed with prmt.
-// CHECK: attend = {block = 32 : i64, blocks_per_sm = 12 : i64, name = "kvq_attend_b2h2q8c512d128_f16_k4c128w128_v2t128w128_t1", query_slices = 1 : i64, tile = 64 : i64}
+// CHECK: attend = {block = 32 : i64, blocks_per_sm = 8 : i64, name = "kvq_attend_b2h2q8c512d128_f16_k4c128w128_v2t128w128_t1", query_slices = 1 : i64, tile = 64 : i64}
 !cache = !kvq.cache<2x2x512x128xf16,
     keys = #kvq.scheme<bits = 4, group = 128, window = 128>,
     values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>

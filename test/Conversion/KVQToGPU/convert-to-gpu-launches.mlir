@@ -4,8 +4,9 @@
 // KV head). A shape this small takes 32-token tensor-core tiles (a wave of
 // 64-token tiles would leave every split at most one). The workspace (8
 // splits x 2 rows x 288 f32) and the zeroed arrival counts are allocated
-// per call; splits = clamp(12 x SMs / 2, 1, min(8, ceil(length / 32)));
-// grid (splits, 2).
+// per call; splits = clamp(8 x SMs / 2, 1, min(8, ceil(length / 32)))
+// (a wave sized for 8 blocks per SM: the splits are short); grid
+// (splits, 2).
 !cache = !kvq.cache<1x2x256x64xf16,
     keys = #kvq.scheme<bits = 4, group = 32, window = 32>,
     values = #kvq.scheme<bits = 2, group = 32, granularity = per_token, window = 32>>
@@ -16,7 +17,7 @@
 // CHECK: gpu.memset  %[[ARR]], %{{.*}} : memref<2x2xi32>, i32
 // CHECK: %[[SMS:.*]] = call @kvqDeviceSMCount()
 // CHECK: %[[SM:.*]] = arith.index_cast %[[SMS]]
-// CHECK: %[[WAVE:.*]] = arith.muli %[[SM]], %c12
+// CHECK: %[[WAVE:.*]] = arith.muli %[[SM]], %c8
 // CHECK: arith.divui %[[WAVE]], %c2
 // CHECK: arith.ceildivui %{{.*}}, %c32
 // CHECK: arith.minui
@@ -33,7 +34,7 @@ func.func @attend_group4(%q: tensor<1x8x64xf16>, %c: !cache) -> tensor<1x8x64xf1
 
 // 8 query heads per KV head: two block rows per (sequence, KV head), each
 // serving 4 query heads on tensor cores (query_slices = 2): grid (splits,
-// 4), a wave of 12 x SMs / 4, and 4 rows of partial states and counts.
+// 4), a wave of 8 x SMs / 4, and 4 rows of partial states and counts.
 !cache = !kvq.cache<1x2x256x64xf16,
     keys = #kvq.scheme<bits = 4, group = 32, window = 32>,
     values = #kvq.scheme<bits = 2, group = 32, granularity = per_token, window = 32>>
@@ -44,7 +45,7 @@ func.func @attend_group4(%q: tensor<1x8x64xf16>, %c: !cache) -> tensor<1x8x64xf1
 // CHECK: gpu.memset  %[[ARR]], %{{.*}} : memref<4x2xi32>, i32
 // CHECK: %[[SMS:.*]] = call @kvqDeviceSMCount()
 // CHECK: %[[SM:.*]] = arith.index_cast %[[SMS]]
-// CHECK: %[[WAVE:.*]] = arith.muli %[[SM]], %c12
+// CHECK: %[[WAVE:.*]] = arith.muli %[[SM]], %c8
 // CHECK: arith.divui %[[WAVE]], %c4
 // CHECK: arith.minui
 // CHECK: arith.minui %{{.*}}, %c8

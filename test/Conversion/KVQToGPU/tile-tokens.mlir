@@ -6,11 +6,12 @@
 // capacity is shorter so (a 32-token tile costing 0.62 of a 64-token one,
 // the splits one wave of 12 blocks per SM on 132 SMs), else 64;
 // tile-tokens forces either. 2 x 2 rows of 512 tokens: one tile per split
-// either way, so 32; up to 16 splits, a loop stepping 32.
+// either way, so 32; up to 16 splits, a loop stepping 32. Splits that
+// short get a wave sized for 8 blocks per SM (blocks_per_sm).
 // BAD: error: kvq-build-gpu-kernels: tile-tokens = 48 is not a tensor-core tile (32 or 64; 0 chooses)
-// CHECK: attend = {block = 32 : i64, blocks_per_sm = 12 : i64, name = "kvq_attend_b2h2q8c512d128_f16_k4c32w32_v2t32w32_t1", query_slices = 1 : i64, tile = 32 : i64}
+// CHECK: attend = {block = 32 : i64, blocks_per_sm = 8 : i64, name = "kvq_attend_b2h2q8c512d128_f16_k4c32w32_v2t32w32_t1", query_slices = 1 : i64, tile = 32 : i64}
 // CHECK-SAME: max_splits = 16 : i64
-// FORCED: attend = {block = 32 : i64, blocks_per_sm = 12 : i64, name = "kvq_attend_b2h2q8c512d128_f16_k4c32w32_v2t32w32_t1", query_slices = 1 : i64, tile = 64 : i64}
+// FORCED: attend = {block = 32 : i64, blocks_per_sm = 8 : i64, name = "kvq_attend_b2h2q8c512d128_f16_k4c32w32_v2t32w32_t1", query_slices = 1 : i64, tile = 64 : i64}
 // FORCED-SAME: max_splits = 8 : i64
 !cache = !kvq.cache<2x2x512x128xf16,
     keys = #kvq.scheme<bits = 4, group = 32, window = 32>,
@@ -34,8 +35,8 @@ func.func @small(%q: tensor<2x8x128xf16>, %c: !cache) -> tensor<2x8x128xf16> {
 // -----
 
 // 4 x 8 rows of 4096 tokens (49 splits): 3 tiles of 32 on the longest split
-// against 2 of 64, so 32.
-// CHECK: attend = {block = 32 : i64, blocks_per_sm = 12 : i64, name = "kvq_attend_b4h8q32c4096d128_f16_k4c128w128_v2t128w128_t1", query_slices = 1 : i64, tile = 32 : i64}
+// against 2 of 64, so 32; fewer than 4 tiles, so a wave sized for 8.
+// CHECK: attend = {block = 32 : i64, blocks_per_sm = 8 : i64, name = "kvq_attend_b4h8q32c4096d128_f16_k4c128w128_v2t128w128_t1", query_slices = 1 : i64, tile = 32 : i64}
 !cache = !kvq.cache<4x8x4096x128xf16,
     keys = #kvq.scheme<bits = 4, group = 128, window = 128>,
     values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>
@@ -47,8 +48,9 @@ func.func @medium(%q: tensor<4x32x128xf16>, %c: !cache) -> tensor<4x32x128xf16> 
 // -----
 
 // 8 x 8 rows of 4096 tokens (24 splits): 6 tiles of 32 against 3 of 64, so
-// 64.
-// CHECK: attend = {block = 32 : i64, blocks_per_sm = 12 : i64, name = "kvq_attend_b8h8q32c4096d128_f16_k4c128w128_v2t128w128_t1", query_slices = 1 : i64, tile = 64 : i64}
+// 64; 3 tiles, so a wave sized for 8 (16 splits of 4 tiles: measured 6%
+// faster, docs/performance.md v3.25).
+// CHECK: attend = {block = 32 : i64, blocks_per_sm = 8 : i64, name = "kvq_attend_b8h8q32c4096d128_f16_k4c128w128_v2t128w128_t1", query_slices = 1 : i64, tile = 64 : i64}
 !cache = !kvq.cache<8x8x4096x128xf16,
     keys = #kvq.scheme<bits = 4, group = 128, window = 128>,
     values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>
