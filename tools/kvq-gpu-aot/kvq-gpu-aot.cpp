@@ -279,8 +279,8 @@ int main(int argc, char **argv) {
   };
 
   // With --no-spills, attention kernels that ptxas spilled are rebuilt at
-  // 64-bit index arithmetic where they had 32 (fewer registers for some:
-  // ~1% slower where measured) and kept so where that removed the spills;
+  // 64-bit index arithmetic where they had 32 (fewer registers for some;
+  // 1-2% slower where measured) and kept so where that removed the spills;
   // the others are rebuilt at their first width without their register cap
   // (at fewer blocks per SM, which their manifest entry records). Not by
   // default: the spills (tens of bytes, L1-resident) cost less than either
