@@ -195,6 +195,11 @@ def ConvertKVQToGPULaunches
     - `kvq.length` and `kvq.storage` copy the header or the whole buffer back;
       `kvq.bind_projections` is erased.
 
+    Each launch names the gpu.module its configuration's kernels were built
+    into (`module` in `kvq.kernels`: `@kvq_kernels`, or
+    `@kvq_kernels_index64` for 64-bit kernels beside 32-bit ones, which
+    `kvq-merge-kernel-modules` later retargets).
+
     `kvq.quantize`, `kvq.dequantize`, `kvq.pack` and `kvq.unpack` stay on the
     host (the CPU lowering's patterns). Every operation is synchronous.
   }];
