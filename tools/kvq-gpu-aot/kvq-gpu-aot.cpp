@@ -72,10 +72,9 @@ static cl::opt<unsigned> indexBitwidth(
     cl::init(0), cl::cat(toolOptions));
 static cl::opt<bool> noSpills(
     "no-spills",
-    cl::desc("Rebuild attention kernels that ptxas spills: at 64-bit index "
-             "arithmetic where they had 32, then, still spilling, without "
-             "their register cap (fewer blocks per SM: measured slower than "
-             "the small spills, docs/performance.md)"),
+    cl::desc("Rebuild attention kernels that ptxas spills without their "
+             "register cap (fewer blocks per SM: measured from 26% slower "
+             "to 7% faster than the small spills, docs/performance.md)"),
     cl::init(false), cl::cat(toolOptions));
 static cl::opt<std::string> ptxasPath(
     "ptxas", cl::desc("ptxas to assemble the cubin with (default: PATH, then "
@@ -213,14 +212,12 @@ int main(int argc, char **argv) {
                     "driver can JIT it; install the CUDA toolkit for a cubin)\n";
 
   // Builds the kernels (those named in `uncapped` without their register
-  // cap, those in `wide` at 64-bit index arithmetic), lowers them to PTX and
-  // assembles the cubin when ptxas is here.
+  // cap), lowers them to PTX and assembles the cubin when ptxas is here.
   OwningOpRef<ModuleOp> module;
   ArrayAttr configs;
   std::string ptx;
   std::string log = path("ptxas.log");
-  auto compile = [&](ArrayRef<std::string> uncapped,
-                     ArrayRef<std::string> wide) -> int {
+  auto compile = [&](ArrayRef<std::string> uncapped) -> int {
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
     if (!module)
       return fail("cannot parse '" + inputFile + "'");
@@ -232,7 +229,7 @@ int main(int argc, char **argv) {
         " tile-tokens=" + std::to_string(tileTokens) +
         " index-bitwidth=" + std::to_string(indexBitwidth) +
         (uncapped.empty() ? "" : " uncapped=" + llvm::join(uncapped, ",")) +
-        (wide.empty() ? "" : " wide-index=" + llvm::join(wide, ",")) + "}";
+        "}";
     if (failed(parsePassPipeline(buildPipeline, build)) ||
         failed(build.run(*module)))
       return fail("building the kernels of '" + inputFile + "' failed");
@@ -285,7 +282,7 @@ int main(int argc, char **argv) {
   // (at fewer blocks per SM, which their manifest entry records). Not by
   // default: the spills (tens of bytes, L1-resident) cost less than either
   // (docs/performance.md, v3.14 and v3.22).
-  if (int rc = compile({}, {}))
+  if (int rc = compile({}))
     return rc;
   bool haveCubin = !ptxas.empty();
   std::vector<Spill> spills;
@@ -299,34 +296,10 @@ int main(int argc, char **argv) {
     return names;
   };
   if (noSpills) {
-    // The index width each attention kernel got.
-    llvm::StringMap<int64_t> widths;
-    for (Attribute a : configs) {
-      auto d = cast<DictionaryAttr>(a);
-      widths[d.getAs<DictionaryAttr>("attend").getAs<StringAttr>("name")] =
-          d.getAs<IntegerAttr>("index_bitwidth").getInt();
-    }
-    std::vector<std::string> wide;
-    if (indexBitwidth == 0)
-      wide = spilledAttends(
-          [&](const Spill &spill) { return widths.lookup(spill.entry) == 32; });
-    if (!wide.empty()) {
-      llvm::errs() << "kvq-gpu-aot: note: rebuilding " << wide.size()
-                   << " attention kernel(s) at 64-bit index arithmetic (ptxas "
-                      "spilled them at 32): "
-                   << llvm::join(wide, ", ") << "\n";
-      if (int rc = compile({}, wide))
-        return rc;
-      spills = readSpills(log);
-      // Kept wide only where that removed the spills: the others go back to
-      // 32 bits (faster where measured) and on to the next remedy.
-      llvm::erase_if(wide, [&](const std::string &name) {
-        return llvm::any_of(
-            spills, [&](const Spill &spill) { return spill.entry == name; });
-      });
-    }
     // (A kernel with no .maxnreg gets a target from ptxas itself, which
-    // can spill well below 255 registers too.)
+    // can spill well below 255 registers too.) v3.23-v3.25 first tried
+    // 64-bit index arithmetic: since v3.26 no kernel is known to spill at
+    // 32 bits and not at 64, where more kernels spill (docs/performance.md).
     std::vector<std::string> uncapped = spilledAttends(
         [](const Spill &spill) { return spill.registers < 255; });
     if (!uncapped.empty()) {
@@ -334,7 +307,7 @@ int main(int argc, char **argv) {
                    << " attention kernel(s) without the register cap (ptxas "
                       "spilled under it): "
                    << llvm::join(uncapped, ", ") << "\n";
-      if (int rc = compile(uncapped, wide))
+      if (int rc = compile(uncapped))
         return rc;
       spills = readSpills(log);
     }
@@ -345,8 +318,7 @@ int main(int argc, char **argv) {
   } else if (!spills.empty()) {
     llvm::errs() << "kvq-gpu-aot: note: " << spills.size()
                  << " kernel(s) spill to local memory (see '" << log
-                 << "'); --no-spills rebuilds them at 64-bit index arithmetic "
-                    "or without the register cap\n";
+                 << "'); --no-spills rebuilds them without the register cap\n";
   }
 
   // 4. Manifest.

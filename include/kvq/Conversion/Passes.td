@@ -110,8 +110,8 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
            "and head_dim <= 128, else 64)">,
     ListOption<"wideIndex", "wide-index", "std::string",
                "Attention kernels (by name) whose configuration gets 64-bit "
-               "index arithmetic where 32 would be chosen (kvq-gpu-aot "
-               "--no-spills passes those ptxas spilled at 32 bits)">
+               "index arithmetic where 32 would be chosen (a mixed module: "
+               "test/Target/GPU/index-width.test)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::DLTIDialect",

@@ -238,8 +238,8 @@ void buildAttend(OpBuilder &builder, gpu::GPUModuleOp module,
                               partial, at(ib, cIndex(ib, D + 1)));
     });
   }
-  emitLastSplitCombine(
-      b, {layout, partial, arrivals, out, head, seq, g, tid, split, splits});
+  emitLastSplitCombine(b, {layout, partial, arrivals, out, head, seq, g, tid,
+                           split, gridDimXHere(b)});
   gpu::ReturnOp::create(b);
 }
 

@@ -112,12 +112,23 @@ Value threadId(IRB &b) {
   return gpu::ThreadIdOp::create(b, gpu::Dimension::x);
 }
 Value blockId(IRB &b, gpu::Dimension d) { return gpu::BlockIdOp::create(b, d); }
-Value gridDimXHere(IRB &b) {
+/// A volatile inline `asm` producing one i32 from `operands`.
+static Value volatileAsm(IRB &b, StringRef text, StringRef constraints,
+                         ValueRange operands) {
   auto read = LLVM::InlineAsmOp::create(
-      b, b.getI32Type(), ValueRange{}, "mov.u32 $0, %nctaid.x;", "=r",
+      b, b.getI32Type(), operands, text, constraints,
       /*has_side_effects=*/true, /*is_align_stack=*/false,
       LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
   return arith::IndexCastUIOp::create(b, b.getIndexType(), read.getRes());
+}
+Value gridDimXHere(IRB &b) {
+  return volatileAsm(b, "mov.u32 $0, %nctaid.x;", "=r", {});
+}
+Value blockIdXHere(IRB &b) {
+  return volatileAsm(b, "mov.u32 $0, %ctaid.x;", "=r", {});
+}
+Value opaqueIndex(IRB &b, Value v) {
+  return volatileAsm(b, "mov.b32 $0, $1;", "=r,r", {toI32(b, v)});
 }
 Value lt(IRB &b, Value x, Value y) {
   return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y);
@@ -191,12 +202,19 @@ SplitTokens splitTokens(IRB &b, const CacheViews &v, Value lengths,
         return {arith::MinUIOp::create(ib, given, s.length)};
       },
       [&](IRB &) -> SmallVector<Value> { return {s.length}; })[0];
-  Value tiles = arith::CeilDivUIOp::create(b, s.n, cIndex(b, tile));
+  return splitRange(b, s.length, s.n, split, splits, tile);
+}
+
+SplitTokens splitRange(IRB &b, Value length, Value n, Value split, Value splits,
+                       int64_t tile) {
+  SplitTokens s;
+  s.length = length;
+  s.n = n;
+  Value tiles = arith::CeilDivUIOp::create(b, n, cIndex(b, tile));
   Value tilesPerSplit = arith::CeilDivUIOp::create(b, tiles, splits);
-  Value span = mul(b, tilesPerSplit, cIndex(b, tile));
-  s.span = span;
-  s.start = mul(b, split, span);
-  s.end = arith::MinUIOp::create(b, s.n, add(b, s.start, span));
+  s.span = mul(b, tilesPerSplit, cIndex(b, tile));
+  s.start = mul(b, split, s.span);
+  s.end = arith::MinUIOp::create(b, n, add(b, s.start, s.span));
   return s;
 }
 

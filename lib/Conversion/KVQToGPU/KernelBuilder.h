@@ -48,6 +48,12 @@ Value blockId(IRB &b, gpu::Dimension d);
 /// kernel start live across the tile loops, and spills it there, rather
 /// than reading the constant bank again.
 Value gridDimXHere(IRB &b);
+/// blockIdx.x read again where it is used, as gridDimXHere.
+Value blockIdXHere(IRB &b);
+/// `v` (an index below 2^32) through a volatile `mov`: what is computed from
+/// the result is not merged with the same computation from `v`, so only `v`,
+/// not everything computed from it, stays live across the loops between.
+Value opaqueIndex(IRB &b, Value v);
 Value lt(IRB &b, Value x, Value y);
 Value add(IRB &b, Value x, Value y);
 Value mul(IRB &b, Value x, Value y);
@@ -94,6 +100,9 @@ struct SplitTokens {
 SplitTokens splitTokens(IRB &b, const CacheViews &v, Value lengths,
                         Value useLengths, Value seq, Value split, Value splits,
                         int64_t tile);
+/// The split arithmetic of splitTokens from a known `length` and `n`.
+SplitTokens splitRange(IRB &b, Value length, Value n, Value split, Value splits,
+                       int64_t tile);
 
 /// for (e = tid; e < rows * cols; e += threads) body(e / cols, e % cols):
 /// the elements of a [rows][cols] array spread over a block's threads.

@@ -251,12 +251,16 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   int64_t tile = mmaTiles ? lowering::mmaTileTokens(c) : kWarp;
   SplitTokens tokens =
       splitTokens(b, v, lengths, useLengths, seq, split, splits, tile);
-  Value length = tokens.length, start = tokens.start, end = tokens.end;
-  Value keyQuantized = quantizedCount(b, ks, length);
-  Value valueQuantized = quantizedCount(b, vs, length);
+  Value start = tokens.start, end = tokens.end;
   // [start, packedEnd): both key and value packed; [packedEnd, end): not.
-  Value packedUpTo = minU(b, keyQuantized, valueQuantized);
-  Value packedEnd = maxU(b, start, minU(b, end, packedUpTo));
+  auto packedRange = [&](IRB &pb, const SplitTokens &t) {
+    Value keys = quantizedCount(pb, ks, t.length);
+    Value values = quantizedCount(pb, vs, t.length);
+    Value upTo = minU(pb, keys, values);
+    return std::make_tuple(keys, values, upTo,
+                           maxU(pb, t.start, minU(pb, t.end, upTo)));
+  };
+  Value packedEnd = std::get<3>(packedRange(b, tokens));
   // This split's tail steps: t0 = tailFrom, tailFrom + tailStep, ... below
   // tailEnd, tokens valid below tailEnd. By default the part of [P, n) (P
   // the first token whose key or value is not packed) in the split's own
@@ -265,33 +269,49 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   // there are more chunks than splits): at 1x32k the split whose range held
   // the tail attended all 128 window tokens in 4 steps while the others ran
   // 3 tiles (docs/performance.md, v3.19). The tile loops keep their bounds
-  // (v3.10). Computed before the tile loop, so that only these three, not
-  // the values they come from, stay live across it.
+  // (v3.10).
   int64_t splitTiles = lowering::longestSplitTiles(c, tile);
   bool shortSplits = splitTiles <= kTailPrefetchTiles;
-  Value tailFrom = packedEnd, tailEnd = end, tailStep = cIndex(b, kWarp);
   // (A split of one 32-token tile holds one chunk of its own anyway.)
   bool spreadTail = shortSplits && splitTiles * tile > kWarp;
-  if (spreadTail) {
-    Value n = tokens.n;
-    Value tailStart = minU(b, n, packedUpTo);
+  Value keyQuantized, valueQuantized, tailFrom, tailEnd, tailStep;
+  // Computed after the tiles from the two lengths alone (passed through
+  // opaqueIndex, the split index and count read again): ptxas then keeps
+  // two values live across the tile loop, not these five, which it spilled
+  // in the 32-token K4V2/K4V4 kernels (docs/performance.md, v3.26).
+  auto tailBounds = [&](IRB &tb) {
+    Value split = blockIdXHere(tb);
+    SplitTokens t =
+        splitRange(tb, opaqueIndex(tb, tokens.length),
+                   opaqueIndex(tb, tokens.n), split, gridDimXHere(tb), tile);
+    Value packedUpTo, packedEndHere;
+    std::tie(keyQuantized, valueQuantized, packedUpTo, packedEndHere) =
+        packedRange(tb, t);
+    tailFrom = packedEndHere;
+    tailEnd = t.end;
+    tailStep = cIndex(tb, kWarp);
+    if (!spreadTail)
+      return;
+    Value n = t.n;
+    Value tailStart = minU(tb, n, packedUpTo);
     Value chunks = arith::CeilDivUIOp::create(
-        b, arith::SubIOp::create(b, n, tailStart), cIndex(b, kWarp));
-    Value anyTokens = lt(b, cIndex(b, 0), n);
+        tb, arith::SubIOp::create(tb, n, tailStart), cIndex(tb, kWarp));
+    Value anyTokens = lt(tb, cIndex(tb, 0), n);
     Value used = arith::CeilDivUIOp::create(
-        b, n, select(b, anyTokens, tokens.span, cIndex(b, 1)));
-    Value mine = lt(b, split, used);
+        tb, n, select(tb, anyTokens, t.span, cIndex(tb, 1)));
+    Value mine = lt(tb, split, used);
     // used - 1 - split, unsigned: only where split < used (else chunks).
     Value first =
-        select(b, mine,
+        select(tb, mine,
                arith::SubIOp::create(
-                   b, arith::SubIOp::create(b, used, cIndex(b, 1)), split),
+                   tb, arith::SubIOp::create(tb, used, cIndex(tb, 1)), split),
                chunks);
-    tailFrom = select(b, lt(b, first, chunks),
-                      add(b, tailStart, mul(b, first, cIndex(b, kWarp))), n);
+    tailFrom = select(tb, lt(tb, first, chunks),
+                      add(tb, tailStart, mul(tb, first, cIndex(tb, kWarp))), n);
     tailEnd = n;
-    tailStep = mul(b, select(b, mine, used, cIndex(b, 1)), cIndex(b, kWarp));
-  }
+    tailStep =
+        mul(tb, select(tb, mine, used, cIndex(tb, 1)), cIndex(tb, kWarp));
+  };
 
   // Queries of the group in shared memory, times scale * log2(e).
   double scale = c.scale > 0 ? c.scale : 1.0 / std::sqrt(double(D));
@@ -557,7 +577,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   };
 
   bool mmaWindow = mmaTiles && canUseMmaWindow(c, v);
-  Value cudaTailEnd = tailEnd;
+  Value cudaTailEnd;
   Value negInf = cF32(b, -INFINITY), zero = cF32(b, 0.0);
   SmallVector<Value> m, l;
   if (mmaTiles) {
@@ -575,6 +595,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
     // itself live through it made ptxas spill 16 bytes in the K4V2 g128
     // kernels.
     auto windowSteps = [&](IRB &wb) {
+      tailBounds(wb);
       prefetchTail(wb);
       Value windowed = maxU(wb, keyQuantized, valueQuantized);
       Value behind =
@@ -595,8 +616,11 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
   }
 
   //===--- Tokens in a full-precision window: element by element ----------===//
-  if (!mmaWindow)
+  if (!mmaWindow) {
+    tailBounds(b);
+    cudaTailEnd = tailEnd;
     prefetchTail(b);
+  }
   // A lane owns channels [perLane * lane, perLane * (lane + 1)).
   int64_t perLane = D / kWarp;
   auto channelOf = [&](IRB &ib, int64_t k) {
