@@ -275,13 +275,11 @@ int main(int argc, char **argv) {
     return 0;
   };
 
-  // With --no-spills, attention kernels that ptxas spilled are rebuilt at
-  // 64-bit index arithmetic where they had 32 (fewer registers for some;
-  // 1-2% slower where measured) and kept so where that removed the spills;
-  // the others are rebuilt at their first width without their register cap
-  // (at fewer blocks per SM, which their manifest entry records). Not by
-  // default: the spills (tens of bytes, L1-resident) cost less than either
-  // (docs/performance.md, v3.14 and v3.22).
+  // With --no-spills, attention kernels that ptxas spilled are rebuilt
+  // without their register cap (at fewer blocks per SM, which their manifest
+  // entry records). Not by default: against the few spills left (tens of
+  // bytes, L1-resident) that measured from 26% slower to 7% faster
+  // (docs/performance.md, v3.14 and v3.26).
   if (int rc = compile({}))
     return rc;
   bool haveCubin = !ptxas.empty();
