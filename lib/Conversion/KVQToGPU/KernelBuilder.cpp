@@ -127,6 +127,9 @@ Value gridDimXHere(IRB &b) {
 Value blockIdXHere(IRB &b) {
   return volatileAsm(b, "mov.u32 $0, %ctaid.x;", "=r", {});
 }
+Value threadIdXHere(IRB &b) {
+  return volatileAsm(b, "mov.u32 $0, %tid.x;", "=r", {});
+}
 Value opaqueIndex(IRB &b, Value v) {
   return volatileAsm(b, "mov.b32 $0, $1;", "=r,r", {toI32(b, v)});
 }

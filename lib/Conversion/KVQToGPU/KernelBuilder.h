@@ -50,6 +50,8 @@ Value blockId(IRB &b, gpu::Dimension d);
 Value gridDimXHere(IRB &b);
 /// blockIdx.x read again where it is used, as gridDimXHere.
 Value blockIdXHere(IRB &b);
+/// threadIdx.x read again where it is used, as gridDimXHere.
+Value threadIdXHere(IRB &b);
 /// `v` (an index below 2^32) through a volatile `mov`: what is computed from
 /// the result is not merged with the same computation from `v`, so only `v`,
 /// not everything computed from it, stays live across the loops between.

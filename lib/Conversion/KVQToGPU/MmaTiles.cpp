@@ -898,9 +898,18 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
   // The max, the sum, the value bias and the outputs (the folded queries
   // and prefetched key words are dead after the tiles).
   SmallVector<Value> res(loop.getResults().take_front(3 + nAcc));
-  if (in.windowSteps)
+  if (in.windowSteps) {
+    // Where splits are long, the window's query rows are addressed from the
+    // lane read again: ptxas kept that address from before the tiles and
+    // spilled it in 7 of 18 configurations of caches over 2 GiB; where they
+    // are short, the same change made it spill 36 bytes in the K4 g32
+    // kernels (docs/performance.md, v3.26).
+    Value queryLane = in.rereadLaneForWindow ? threadIdXHere(b) : lane;
     res = emitMmaWindow(
-        b, {in.views, head, lane, in.queries, in.windowSteps(b), R, D}, res);
+        b,
+        {in.views, head, lane, queryLane, in.queries, in.windowSteps(b), R, D},
+        res);
+  }
   Value m = res[0], l = res[1];
   if (halfValues) {
     // C rows: chunk channels 2 mt (g) and 2 mt + 1 (g + 8); columns: query

@@ -67,6 +67,9 @@ struct MmaTileInputs {
   /// tensor cores before the tiles' sums are stored. (Computed after the
   /// tiles, so that nothing more is live across them.)
   function_ref<WindowSteps(IRB &)> windowSteps;
+  /// Address the window steps' queries from the lane read again (long
+  /// splits; see emitMmaTiles).
+  bool rereadLaneForWindow = false;
 };
 
 /// The running max (every lane, per query head) and this lane's share of

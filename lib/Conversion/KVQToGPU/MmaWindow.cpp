@@ -98,8 +98,9 @@ SmallVector<Value> mlir::kvq::lowering::emitMmaWindow(IRB &b,
 
   // B of the scores, two f16 pairs per k step (loop invariant): head g / 2's
   // queries at channels q D/4 + 4 j + {0, 1} and {2, 3}; 0 past R heads.
-  Value qRow = minU(b, bHead, cIndex(b, R - 1));
-  Value keyC0 = mul(b, q, cIndex(b, keyChunk));
+  MmaLanes ql = in.queryLane == lane ? ml : mmaLanes(b, in.queryLane, R);
+  Value qRow = minU(b, ql.bHead, cIndex(b, R - 1));
+  Value keyC0 = mul(b, ql.q, cIndex(b, keyChunk));
   SmallVector<Value> queryB;
   for (int64_t j = 0; j < kSteps; ++j) {
     Value qv = vector::LoadOp::create(

@@ -33,6 +33,8 @@ struct MmaWindowInputs {
   const CacheViews *views;
   Value head;    ///< sequence * H + KV head
   Value lane;    ///< thread id, 0..31
+  /// The same, to address the queries with (see emitMmaTiles).
+  Value queryLane;
   Value queries; ///< shared [R][D] f32, times scale * log2 e
   WindowSteps steps;
   int64_t queriesPerHead, headDim;

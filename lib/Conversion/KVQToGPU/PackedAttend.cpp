@@ -608,6 +608,7 @@ void mlir::kvq::buildPackedAttend(OpBuilder &builder, gpu::GPUModuleOp module,
     };
     if (mmaWindow)
       mi.windowSteps = windowSteps;
+    mi.rereadLaneForWindow = !shortSplits;
     MmaTileState st = emitMmaTiles(b, mi);
     m = st.m;
     l = st.l;
