@@ -903,7 +903,7 @@ MmaTileState mlir::kvq::lowering::emitMmaTiles(IRB &b,
     // lane read again: ptxas kept that address from before the tiles and
     // spilled it in 7 of 18 configurations of caches over 2 GiB; where they
     // are short, the same change made it spill 36 bytes in the K4 g32
-    // kernels (docs/performance.md, v3.26).
+    // kernels (docs/performance.md, v3.27).
     Value queryLane = in.rereadLaneForWindow ? threadIdXHere(b) : lane;
     res = emitMmaWindow(
         b,

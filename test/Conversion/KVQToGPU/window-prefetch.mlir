@@ -32,6 +32,13 @@ func.func @short_splits(%q: tensor<1x32x128xf16>, %c: !cache) -> tensor<1x32x128
 // (ptxas schedules the tile loop differently), so there is none.
 // CHECK-LABEL: gpu.func @kvq_attend_b8h8q32c32768d128_f16_k4c128w128_v2t128w128_t1(
 // CHECK-NOT: memref.prefetch
+// Where splits are long, the window steps address the queries from the lane
+// read again after the tile loop (a shared-memory address ptxas otherwise
+// kept across the loop and spilled, docs/performance.md v3.27).
+// CHECK: scf.for %{{.*}} step %c64
+// CHECK-NOT: memref.prefetch
+// CHECK: llvm.inline_asm has_side_effects "mov.u32 $0, %tid.x;", "=r"
+// CHECK-NOT: memref.prefetch
 // CHECK: gpu.return
 !cache = !kvq.cache<8x8x32768x128xf16,
     keys = #kvq.scheme<bits = 4, group = 128, window = 128>,
@@ -55,6 +62,9 @@ func.func @long_splits(%q: tensor<8x32x128xf16>, %c: !cache) -> tensor<8x32x128x
 // The tile loop's end, max(start, min(end, P)); the tile loop.
 // CHECK: arith.maxui %{{.*}}, %{{.*}} : index
 // CHECK: scf.for %{{.*}} step %c64
+// (The queries' addresses keep the tiles' lane here, where splits are short:
+// reading it again made ptxas spill in other kernels.)
+// CHECK-NOT: %tid.x
 // The tail's bounds are computed after it, from the cache length and n
 // through opaque moves and the split index and count read again: only the
 // two lengths stay live across the tile loop (its five bounds there were
