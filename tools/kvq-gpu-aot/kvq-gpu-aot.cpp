@@ -286,20 +286,17 @@ int main(int argc, char **argv) {
   std::vector<Spill> spills;
   if (haveCubin)
     spills = readSpills(log);
-  auto spilledAttends = [&](auto &&filter) {
-    std::vector<std::string> names;
-    for (const Spill &spill : spills)
-      if (StringRef(spill.entry).starts_with("kvq_attend") && filter(spill))
-        names.push_back(spill.entry);
-    return names;
-  };
   if (noSpills) {
-    // (A kernel with no .maxnreg gets a target from ptxas itself, which
-    // can spill well below 255 registers too.) v3.23-v3.25 first tried
-    // 64-bit index arithmetic: since v3.26 no kernel is known to spill at
-    // 32 bits and not at 64, where more kernels spill (docs/performance.md).
-    std::vector<std::string> uncapped = spilledAttends(
-        [](const Spill &spill) { return spill.registers < 255; });
+    // The attention kernels spilled under a register target below 255 (a
+    // kernel with no .maxnreg gets one from ptxas itself, which can spill
+    // well below 255 registers too). v3.23-v3.25 first tried 64-bit index
+    // arithmetic: since v3.26 no kernel is known to spill at 32 bits and
+    // not at 64, where more kernels spill (docs/performance.md).
+    std::vector<std::string> uncapped;
+    for (const Spill &spill : spills)
+      if (StringRef(spill.entry).starts_with("kvq_attend") &&
+          spill.registers < 255)
+        uncapped.push_back(spill.entry);
     if (!uncapped.empty()) {
       llvm::errs() << "kvq-gpu-aot: note: rebuilding " << uncapped.size()
                    << " attention kernel(s) without the register cap (ptxas "

@@ -110,8 +110,8 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
            "and head_dim <= 128, else 64)">,
     ListOption<"wideIndex", "wide-index", "std::string",
                "Attention kernels (by name) whose configuration gets 64-bit "
-               "index arithmetic where 32 would be chosen (a mixed module: "
-               "test/Target/GPU/index-width.test)">
+               "index arithmetic where 32 would be chosen (built into "
+               "@kvq_kernels_index64 beside 32-bit kernels)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::DLTIDialect",
