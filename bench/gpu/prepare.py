@@ -173,7 +173,7 @@ def aot(args, source, out, extra, ptx_name="kernels.ptx"):
     OUT-`ptx_name`."""
     subprocess.run([os.path.join(args.build, "bin", "kvq-gpu-aot"),
                     os.path.join(args.out, source), "-o", out] + extra +
-                   (["--no-spills"] if args.no_spills else []), check=True)
+                   (["--allow-spills"] if args.allow_spills else []), check=True)
     # The readable gpu-dialect listing is not needed on the GPU machine and
     # would push the carried folder past the device tool's 64 MiB.
     os.remove(os.path.join(out, "kernels.mlir"))
@@ -203,9 +203,10 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--out", default=".device/gpu")
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--no-spills", action="store_true",
-                    help="kvq-gpu-aot --no-spills (kernels that spill under "
-                         "their register cap rebuilt without it)")
+    ap.add_argument("--allow-spills", action="store_true",
+                    help="kvq-gpu-aot --allow-spills (kernels that spill "
+                         "under their register cap kept as they are, not "
+                         "rebuilt without it)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     cases = correctness_cases(args.quick) + ([] if args.quick else timing_cases())

@@ -103,7 +103,7 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
     ListOption<"uncapped", "uncapped", "std::string",
                "Attention kernels (by name) to build without their register "
                "cap, at fewer blocks per SM: those ptxas spilled under it "
-               "(kvq-gpu-aot --no-spills passes them when it rebuilds)">,
+               "(kvq-gpu-aot passes them when it rebuilds)">,
     Option<"indexBitwidth", "index-bitwidth", "unsigned", /*default=*/"0",
            "Width of every kernel's index arithmetic: 32, 64, or 0 to choose "
            "per configuration (32 when its buffers are smaller than 2 GiB "

@@ -236,9 +236,9 @@ MmaBudget mlir::kvq::lowering::getMmaBudget(const DecodeKernelConfig &config) {
   // Key words of a tile: 8 per lane and word of its quarter row, carried
   // for the next tile when they fit. Registers are allocated per SM
   // partition, so 8, 12 or 16 one-warp blocks fit an SM (<= 255, 168, 128
-  // registers); head_dim <= 128 gets 168 (some configurations spill a few
-  // bytes there, which measured cheaper than 8 blocks per SM; kvq-gpu-aot
-  // --no-spills rebuilds them uncapped), head_dim 256 gets 255.
+  // registers); head_dim <= 128 gets 168 (12 blocks per SM measured faster
+  // than 8 where nothing spills; kvq-gpu-aot rebuilds a kernel that ptxas
+  // spills under it uncapped), head_dim 256 gets 255.
   budget.prefetchKeys = D * k.getBits() <= 512;
   if (D <= 128 && !config.uncapped) {
     budget.maxRegisters = 168;

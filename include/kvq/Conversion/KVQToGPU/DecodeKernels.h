@@ -28,7 +28,7 @@ struct DecodeKernelConfig {
   /// tiles and the whole group does not (8 query heads per KV head).
   int64_t querySlices = 1;
   /// Build the attention kernel without its register cap (fewer blocks per
-  /// SM): for kernels ptxas spilled under the cap (kvq-gpu-aot --no-spills).
+  /// SM): for kernels ptxas spilled under the cap (kvq-gpu-aot rebuilds them).
   bool uncapped = false;
   /// Tokens per tensor-core tile, 32 or 64 (0: chosen from the shape, see
   /// lowering::mmaTileTokens).
