@@ -55,6 +55,12 @@ struct LowerToNVVMOptions
                      "(0: per configuration, 32 when its buffers are under "
                      "2 GiB and head_dim <= 128)"),
       llvm::cl::init(0)};
+  ListOption<std::string> uncapped{
+      *this, "uncapped",
+      llvm::cl::desc("Attention kernels (by name) to build without their "
+                     "register cap: those kvq-gpu-aot reports rebuilding "
+                     "(ptxas spilled them under it; this pipeline reads no "
+                     "ptxas report)")};
   Option<bool> kernelsOnly{
       *this, "kernels-only",
       llvm::cl::desc("Compile the kernel library only (drop host code)"),

@@ -12,6 +12,16 @@
 // NARROW: mul.hi.u32
 // NARROW-NOT: mul.hi.u64
 // WIDE: mul.hi.u64
+// The attention kernel carries its register cap (168 at head_dim <= 128);
+// `uncapped` names kernels to build without it, as kvq-gpu-aot does for
+// those ptxas spilled (this pipeline reads no ptxas report); a name that
+// is not a kernel of the module is an error.
+// RUN: kvq-opt %s --kvq-lower-to-nvvm=kernels-only | FileCheck %s --check-prefix=CAPPED
+// RUN: kvq-opt %s --kvq-lower-to-nvvm="kernels-only uncapped=kvq_attend_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1" | FileCheck %s --check-prefix=UNCAPPED
+// RUN: not kvq-opt %s --kvq-lower-to-nvvm="uncapped=kvq_attend_other" 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+// CAPPED: .entry kvq_attend_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1({{[^{]*}}.maxntid 32, 1, 1\0A.maxnreg 168\0A{
+// UNCAPPED: .entry kvq_attend_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1({{[^{]*}}.maxntid 32, 1, 1\0A.maxnreg 255\0A{
+// UNKNOWN: error: kvq-build-gpu-kernels: uncapped names 'kvq_attend_other', which is not an attention kernel of this module
 // RUN: %if ptxas %{ kvq-opt %s --kvq-lower-to-nvvm="format=bin" | FileCheck %s --check-prefix=CUBIN %}
 
 !cache = !kvq.cache<1x2x256x64xf16,
