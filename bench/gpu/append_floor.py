@@ -17,6 +17,11 @@ REPS event-to-event times: anatomy.cold_us), on the GPU machine:
 With --ab A B (two kvq-gpu-aot output directories), it times instead the
 append kernel of every configuration the two manifests share, A and B
 alternately (twice each, the smaller median kept), as one JSON line each.
+With --grids it times the empty and one-trip kernels alone (no kvq
+artifacts needed) in launch shapes that serve the same B*H rows of keys
+and values: (B*H, 2) blocks of D threads (the append's), (B*H, 1) of 2D
+(keys and values in one block) and (B*H/2, 1) of 4D, three rounds
+alternating, as one JSON line each (the smallest median).
 Prerequisites: bench/peers/prepare.py's .device/peers (manifest + cubin) and
 libkvq_runtime.so ($KVQ_RUNTIME).
     python3 bench/gpu/append_floor.py [--config NAME] [--reps 200]
@@ -43,6 +48,7 @@ def bench(fn, reps, flush):
 
 
 SRC = r"""
+#include <cuda_fp16.h>
 extern "C" __global__ void empty_kernel() {}
 // One row of D halves per block: the new token (in) and a ring row (ring),
 // read together, written back: the append's round trip without arithmetic.
@@ -54,20 +60,120 @@ extern "C" __global__ void one_trip(const unsigned short *in,
   ring[(row * 256 + (slot + 1)) * D + threadIdx.x] = a;
   ring[(row * 256 + (slot + 2)) * D + threadIdx.x] = a ^ b;
 }
+// The same rows and bytes with any block size: thread t of block b serves
+// row (b * blockDim.x + t) / D, channel t % D.
+extern "C" __global__ void one_trip_flat(const unsigned short *in,
+                                         unsigned short *ring, int D,
+                                         int slot) {
+  int g = blockIdx.x * blockDim.x + threadIdx.x;
+  int row = g / D, c = g % D;
+  unsigned short a = in[row * D + c];
+  unsigned short b = ring[(row * 256 + slot) * D + c];
+  ring[(row * 256 + (slot + 1)) * D + c] = a;
+  ring[(row * 256 + (slot + 2)) * D + c] = a ^ b;
+}
+// one_trip plus the value blocks' arithmetic on the due token (per-token
+// 2-bit groups of 128 channels, as K4V2 g128 at head_dim 128): min/max over
+// the group by xor shuffles, the two correctly rounded divisions, the codes
+// or-ed into words over 16 lanes, the word and the scale stored.
+// `parts` drops links of the chain to see what each costs: bit 0 the
+// min/max shuffles, bit 1 the divisions (multiplications instead), bit 2
+// the code shuffles (7: all of it).
+extern "C" __global__ void value_chain(const unsigned short *in,
+                                       unsigned short *ring, int D,
+                                       int slot, unsigned *words,
+                                       float *scales, int parts) {
+  int row = blockIdx.x * gridDim.y + blockIdx.y;
+  int d = threadIdx.x;
+  unsigned short a = in[row * D + d];
+  const unsigned short *due = ring + (row * 256 + slot) * D;
+  float x = __half2float(__ushort_as_half(due[d]));
+  int first = (d & 31) * 4;
+  float lo = __int_as_float(0x7f800000), hi = -lo;
+  for (int k = 0; k < 4; ++k) {
+    float e = __half2float(__ushort_as_half(due[first + k]));
+    lo = fminf(lo, e);
+    hi = fmaxf(hi, e);
+  }
+  if (parts & 1)
+    for (int m = 1; m < 32; m *= 2) {
+      lo = fminf(lo, __shfl_xor_sync(0xffffffffu, lo, m));
+      hi = fmaxf(hi, __shfl_xor_sync(0xffffffffu, hi, m));
+    }
+  ring[(row * 256 + (slot + 1)) * D + d] = a;
+  float s = (parts & 2) ? __fdiv_rn(hi - lo, 3.0f) : (hi - lo) * 0.33333334f;
+  float q = (parts & 2) ? __fdiv_rn(x - lo, s) : (x - lo) * s;
+  int code = s == 0.0f ? 0 : (int)fminf(fmaxf(rintf(q), 0.0f), 3.0f);
+  unsigned w = unsigned(code) << (2 * (d % 16));
+  if (parts & 4)
+    for (int m = 1; m < 16; m *= 2)
+      w |= __shfl_xor_sync(0xffffffffu, w, m);
+  if (d % 16 == 0)
+    words[row * (D / 16) + d / 16] = w;
+  if (d == 0)
+    scales[row] = s;
+}
 """
 
 
+def grids(reps, flush, B=32, H=8, D=128):
+    """Empty and one-trip kernels in three launch shapes of the same rows."""
+    raw = cp.RawModule(code=SRC, options=("-arch=sm_90",))
+    empty = raw.get_function("empty_kernel")
+    trip = raw.get_function("one_trip_flat")
+    chain = raw.get_function("value_chain")
+    rows = B * H * 2
+    # Random halves: zeros would send the divisions down their slow path
+    # (0 / 0), which real data never takes.
+    def halves(n):
+        return cp.asarray(torch.randn(n, device="cuda").half().view(
+            torch.int16)).view(cp.uint16)
+    ring = halves(rows * 256 * D)
+    src = halves(rows * D)
+    words = cp.zeros(rows * D, dtype=cp.uint32)
+    scales = cp.zeros(rows, dtype=cp.float32)
+    cs = cp.cuda.ExternalStream(torch.cuda.current_stream().cuda_stream)
+    shapes = {"(B*H, 2) x D": ((B * H, 2), (D,)),
+              "(B*H, 1) x 2D": ((B * H, 1), (2 * D,)),
+              "(B*H/2, 1) x 4D": ((B * H // 2, 1), (4 * D,))}
+    best = {}
+    for _ in range(3):
+        for parts in (7, 6, 5, 3, 0):
+            def step(parts=parts):
+                with cs:
+                    chain((B * H, 2), (D,),
+                          (src, ring, cp.int32(D), cp.int32(7), words,
+                           scales, cp.int32(parts)))
+            us = cold_us(step, flush, reps)
+            key = ("(B*H, 2) x D", f"one trip + value arithmetic {parts}")
+            best[key] = min(best.get(key, us), us)
+        for label, (g, b) in shapes.items():
+            for kind, fn, args in (("empty", empty, ()),
+                                   ("one trip", trip,
+                                    (src, ring, cp.int32(D), cp.int32(7)))):
+                def step(fn=fn, g=g, b=b, args=args):
+                    with cs:
+                        fn(g, b, args)
+                us = cold_us(step, flush, reps)
+                key = (label, kind)
+                best[key] = min(best.get(key, us), us)
+    for (label, kind), us in best.items():
+        print(json.dumps({"shape": label, "kernel": kind,
+                          "us": round(us, 2)}), flush=True)
+
+
 def filled(lib, name, need):
-    """A cache of `name` filled to `need` tokens short of its capacity (zero
-    tokens: the arithmetic does not depend on the values), and a step()
+    """A cache of `name` filled to `need` tokens short of its capacity (one
+    random token repeated: zeros would send the value quantization's
+    divisions down their slow path, 0 / 0), and a step()
     appending one of `need` random tokens."""
     cfg = lib.config(name)
     B, H, D = cfg["batch"], cfg["kv_heads"], cfg["head_dim"]
     cache = lib.cache(name)
     stream = torch.cuda.current_stream().cuda_stream
-    zero = torch.zeros(B, H, D, device="cuda").half()
+    fill = torch.randn(B, H, D, device="cuda").half()
     for _ in range(cfg["capacity"] - need):
-        cache.append_raw(zero.data_ptr(), zero.data_ptr(), stream)
+        cache.append_raw(fill.data_ptr(), fill.data_ptr(), stream)
     tokens = torch.randn(need, B, H, D, device="cuda").half()
     row = tokens[0].numel() * tokens.element_size()
 
@@ -100,11 +206,16 @@ def ab(dirs, reps, flush):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ab", nargs=2, metavar=("A", "B"))
+    ap.add_argument("--grids", action="store_true")
     ap.add_argument("--manifest", default=".device/peers/manifest.json")
     ap.add_argument("--config",
                     default="b32h8q32c8192d128_f16_k4c128w128_v2t128w128_t1")
     ap.add_argument("--reps", type=int, default=200)
     a = ap.parse_args()
+    if a.grids:
+        grids(a.reps, torch.empty(256 << 20, dtype=torch.uint8,
+                                  device="cuda"))
+        return 0
     if a.ab:
         ab(a.ab, a.reps, torch.empty(256 << 20, dtype=torch.uint8,
                                      device="cuda"))
@@ -118,12 +229,12 @@ def main():
     tokens = torch.randn(need, B, H, D, device="cuda").half()
     row = tokens[0].numel() * tokens.element_size()
     stream = torch.cuda.current_stream().cuda_stream
-    # Fill to near the capacity, as the side-by-side does (zeros are fine:
-    # the arithmetic does not depend on the values).
-    zero = torch.zeros(B, H, D, device="cuda").half()
+    # Fill to near the capacity, as the side-by-side does (one random token
+    # repeated: zeros would take the divisions' slow path, 0 / 0).
+    fill = torch.randn(B, H, D, device="cuda").half()
     start = cfg["capacity"] - need
     for _ in range(start):
-        cache.append_raw(zero.data_ptr(), zero.data_ptr(), stream)
+        cache.append_raw(fill.data_ptr(), fill.data_ptr(), stream)
     torch.cuda.synchronize()
     pos = [0]
 
