@@ -310,20 +310,17 @@ int main(int argc, char **argv) {
     // kernel with no .maxnreg gets one from ptxas itself, which can spill
     // well below 255 registers too).
     std::vector<std::string> uncapped = asked;
-    size_t spilled = 0;
     for (const Spill &spill : spills)
       if (StringRef(spill.entry).starts_with("kvq_attend") &&
-          spill.registers < 255) {
+          spill.registers < 255)
         uncapped.push_back(spill.entry);
-        ++spilled;
-      }
-    if (spilled) {
-      llvm::errs() << "kvq-gpu-aot: note: rebuilding " << spilled
+    if (uncapped.size() > asked.size()) {
+      ArrayRef<std::string> spilled =
+          ArrayRef(uncapped).drop_front(asked.size());
+      llvm::errs() << "kvq-gpu-aot: note: rebuilding " << spilled.size()
                    << " attention kernel(s) without the register cap (ptxas "
                       "spilled under it): "
-                   << llvm::join(ArrayRef(uncapped).drop_front(asked.size()),
-                                 ", ")
-                   << "\n";
+                   << llvm::join(spilled, ", ") << "\n";
       if (int rc = compile(uncapped))
         return rc;
       spills = readSpills(log);
