@@ -194,9 +194,10 @@ int64_t mlir::kvq::lowering::mmaTileTokens(const DecodeKernelConfig &c) {
     return c.tileTokens;
   // Key groups of 32 at head_dim 128 with K8V2, K8V4 or K4V4: 32-token
   // tiles measured faster at every shape timed (1x32k, 8x4k, 8x32k, 32x8k,
-  // 1x128k: K8V4 -4..-12%, K4V4 0..-9%, K8V2 -1..-5%), where the rule below
-  // gives them 64. Not K4V2, K2V2, K8V8 (up to 3% slower at 8x32k) nor at
-  // head_dim 64 (up to 6% slower): docs/performance.md, v3.29.
+  // 1x128k: K8V4 -4..-12%, K4V4 0..-9%, K8V2 -1..-5%; K8V4 at 96x32k to
+  // 8x512k -7%), where the rule below gives them 64. Not K4V2, K2V2, K8V8 (up
+  // to 3% slower at 8x32k) nor at head_dim 64 (up to 6% slower):
+  // docs/performance.md, v3.29.
   CacheType type = c.cache;
   SchemeAttr k = type.getKeys(), v = type.getValues();
   if (type.getHeadDim() == 128 && k.getGroup() == 32 &&
