@@ -50,22 +50,14 @@ def bench(fn, reps, flush):
 SRC = r"""
 #include <cuda_fp16.h>
 extern "C" __global__ void empty_kernel() {}
-// One row of D halves per block: the new token (in) and a ring row (ring),
-// read together, written back: the append's round trip without arithmetic.
+// One row of D halves per D threads: the new token (in) and a ring row
+// (ring), read together, written back: the append's round trip without
+// arithmetic. Thread t of block (x, y) serves row g / D, channel g % D of
+// g = (x * gridDim.y + y) * blockDim.x + t: with blocks of D threads, row
+// x * gridDim.y + y (the append's grid), with larger blocks several rows.
 extern "C" __global__ void one_trip(const unsigned short *in,
                                     unsigned short *ring, int D, int slot) {
-  int row = blockIdx.x * gridDim.y + blockIdx.y;
-  unsigned short a = in[row * D + threadIdx.x];
-  unsigned short b = ring[(row * 256 + slot) * D + threadIdx.x];
-  ring[(row * 256 + (slot + 1)) * D + threadIdx.x] = a;
-  ring[(row * 256 + (slot + 2)) * D + threadIdx.x] = a ^ b;
-}
-// The same rows and bytes with any block size: thread t of block b serves
-// row (b * blockDim.x + t) / D, channel t % D.
-extern "C" __global__ void one_trip_flat(const unsigned short *in,
-                                         unsigned short *ring, int D,
-                                         int slot) {
-  int g = blockIdx.x * blockDim.x + threadIdx.x;
+  int g = (blockIdx.x * gridDim.y + blockIdx.y) * blockDim.x + threadIdx.x;
   int row = g / D, c = g % D;
   unsigned short a = in[row * D + c];
   unsigned short b = ring[(row * 256 + slot) * D + c];
@@ -120,7 +112,7 @@ def grids(reps, flush, B=32, H=8, D=128):
     """Empty and one-trip kernels in three launch shapes of the same rows."""
     raw = cp.RawModule(code=SRC, options=("-arch=sm_90",))
     empty = raw.get_function("empty_kernel")
-    trip = raw.get_function("one_trip_flat")
+    trip = raw.get_function("one_trip")
     chain = raw.get_function("value_chain")
     rows = B * H * 2
     # Random halves: zeros would send the divisions down their slow path
@@ -162,18 +154,23 @@ def grids(reps, flush, B=32, H=8, D=128):
                           "us": round(us, 2)}), flush=True)
 
 
+def fill_random(cache, B, H, D, count, stream):
+    """Appends one random token `count` times: zeros would send the value
+    quantization's divisions down their slow path (0 / 0), which real data
+    never takes."""
+    token = torch.randn(B, H, D, device="cuda").half()
+    for _ in range(count):
+        cache.append_raw(token.data_ptr(), token.data_ptr(), stream)
+
+
 def filled(lib, name, need):
-    """A cache of `name` filled to `need` tokens short of its capacity (one
-    random token repeated: zeros would send the value quantization's
-    divisions down their slow path, 0 / 0), and a step()
-    appending one of `need` random tokens."""
+    """A cache of `name` filled to `need` tokens short of its capacity
+    (fill_random), and a step() appending one of `need` random tokens."""
     cfg = lib.config(name)
     B, H, D = cfg["batch"], cfg["kv_heads"], cfg["head_dim"]
     cache = lib.cache(name)
     stream = torch.cuda.current_stream().cuda_stream
-    fill = torch.randn(B, H, D, device="cuda").half()
-    for _ in range(cfg["capacity"] - need):
-        cache.append_raw(fill.data_ptr(), fill.data_ptr(), stream)
+    fill_random(cache, B, H, D, cfg["capacity"] - need, stream)
     tokens = torch.randn(need, B, H, D, device="cuda").half()
     row = tokens[0].numel() * tokens.element_size()
 
@@ -229,12 +226,8 @@ def main():
     tokens = torch.randn(need, B, H, D, device="cuda").half()
     row = tokens[0].numel() * tokens.element_size()
     stream = torch.cuda.current_stream().cuda_stream
-    # Fill to near the capacity, as the side-by-side does (one random token
-    # repeated: zeros would take the divisions' slow path, 0 / 0).
-    fill = torch.randn(B, H, D, device="cuda").half()
-    start = cfg["capacity"] - need
-    for _ in range(start):
-        cache.append_raw(fill.data_ptr(), fill.data_ptr(), stream)
+    # Fill to near the capacity, as the side-by-side does.
+    fill_random(cache, B, H, D, cfg["capacity"] - need, stream)
     torch.cuda.synchronize()
     pos = [0]
 
