@@ -139,7 +139,10 @@ def ConvertKernelOpsToNVVM
       `device_async_wait` (cp.async), with upstream's NVGPU patterns;
     - `memref.prefetch` of global memory (a read into the data caches), to
       `prefetch.global.L2` of the element's address (upstream lowers it to
-      `llvm.prefetch`, which the NVPTX backend drops).
+      `llvm.prefetch`, which the NVPTX backend drops);
+    - `kvq.arrive`, to `atom.acq_rel.gpu.global.add.u32` of the element's
+      address (an `llvm.atomicrmw`, whatever its ordering, becomes a
+      relaxed `atom` in the NVPTX backend).
 
     Index values and memref descriptors must have one width throughout a
     module: this pass takes it from the module's data layout

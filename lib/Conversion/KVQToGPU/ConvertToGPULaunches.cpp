@@ -317,7 +317,10 @@ struct ConvertKVQToGPULaunchesPass
       return converter.isSignatureLegal(op.getFunctionType()) &&
              converter.isLegal(&op.getBody());
     });
+    // The kernels are built already (their kvq.arrive ops are lowered with
+    // them, by kvq-convert-kernel-ops-to-nvvm).
     target.addLegalOp<gpu::GPUModuleOp>();
+    target.markOpRecursivelyLegal<gpu::GPUModuleOp>();
     RewritePatternSet patterns(context);
     // Host-resident numerics ops and the rest use the CPU lowering.
     populateKVQToSCFPatterns(converter, patterns);

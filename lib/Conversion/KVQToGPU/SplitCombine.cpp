@@ -3,9 +3,10 @@
 // The last-block merge (the pattern of CUTLASS's serial split-K and of
 // cooperative groups' grid sync), in two levels. Ordering, in the PTX
 // memory model: a block's threads store their state, meet at a barrier,
-// and lane 0 fences (release, cumulative over what the barrier ordered
-// before it) and bumps its group's count with an atomic; the lane 0 that
-// reads count = group size - 1 fences (acquire) and a warp barrier orders
+// and lane 0 bumps its group's count with an acquire-release atomic
+// (kvq.arrive: its release is cumulative over what the barrier ordered
+// before it); the lane 0 that reads count = group size - 1 has acquired
+// the other blocks' states with the same atomic, and a warp barrier orders
 // its warp's loads after that. The block that completes a group merges
 // the group's states and counts the group the same way; the block that
 // completes the last group merges the groups. One warp merging every split
@@ -14,6 +15,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "SplitCombine.h"
+
+#include "kvq/Dialect/KVQ/IR/KVQ.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -68,12 +71,6 @@ Value isNegInf(IRB &b, Value x) {
   return arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, x,
                                cF32(b, -INFINITY));
 }
-/// A GPU-scope acquire-release fence (fence.acq_rel.gpu; membar.gl, the
-/// stronger fence.sc.gpu, measured the same).
-void gpuFence(IRB &b) {
-  LLVM::FenceOp::create(b, LLVM::AtomicOrdering::acq_rel,
-                        b.getStringAttr("device"));
-}
 /// A merged softmax state of query heads 0..R-1: running max (log2 units),
 /// weighted sum and this lane's weighted outputs ([R][per]).
 struct MergedState {
@@ -111,12 +108,13 @@ struct Merger {
         ifElse(
             b, first, {b.getI32Type()},
             [&](IRB &ab) -> SmallVector<Value> {
-              // Release: what the block stored before the barrier first.
-              gpuFence(ab);
-              return {memref::AtomicRMWOp::create(
-                          ab, arith::AtomicRMWKind::addi, cI32(ab, 1),
-                          in.arrivals, ValueRange{in.head, slot})
-                          .getResult()};
+              // Releases what the block stored before the barrier; acquires
+              // the earlier arrivals' states. One atomic measured 2-4%
+              // faster at small shapes than fence, relaxed atomic and fence
+              // (docs/performance.md, v3.30).
+              return {
+                  ArriveOp::create(ab, in.arrivals, ValueRange{in.head, slot})
+                      .getBefore()};
             },
             [&](IRB &ab) -> SmallVector<Value> { return {cI32(ab, 0)}; })
             .front();
@@ -124,22 +122,24 @@ struct Merger {
     return eqI(b, before,
                arith::SubIOp::create(b, toI32(b, expected), cI32(b, 1)));
   }
-  /// The last arrival: lane 0, whose atomic read the count, resets it for
-  /// the next launch (which the stream orders after this one) and fences
-  /// (acquire: the other blocks' states, released before they counted);
-  /// the warp barrier orders the warp's loads after that.
+  /// The last arrival: lane 0, whose atomic read the count (and acquired
+  /// the other blocks' states), resets it for the next launch, which the
+  /// stream orders after this one. The warp barrier orders the warp's loads
+  /// after lane 0's atomic.
   void consume(IRB &b, Value slot) const {
     ifThen(b, eqI(b, lane, cIndex(b, 0)), [&](IRB &ib) {
       memref::StoreOp::create(ib, cI32(ib, 0), in.arrivals,
                               ValueRange{in.head, slot});
-      gpuFence(ib);
     });
     NVVM::SyncWarpOp::create(b, cU32(b, 0xFFFFFFFFu));
   }
 
   /// Merges the `count` (<= maxCount <= 32) states in slots first + j *
   /// stride, in slot order: lane j loads state j's maxima and sums, lanes
-  /// load the rows' channels, at most `unroll` states' rows in flight.
+  /// load the rows' channels, at most `unroll` states' rows in flight. The
+  /// first `unroll` states' rows are loaded before the maxima are reduced
+  /// (their addresses do not depend on them), so that a merge of up to
+  /// `unroll` states waits on one round of loads, not two.
   MergedState merge(IRB &b, Value first, Value count, int64_t stride,
                     int64_t maxCount) const {
     Value negInf = cF32(b, -INFINITY), zero = cF32(b, 0.0);
@@ -151,6 +151,31 @@ struct Merger {
       return memref::LoadOp::create(
           lb, in.partial, ValueRange{slot, in.head, column(lb, r, c)});
     };
+    // ~128 registers of rows in flight.
+    int64_t unroll = std::clamp<int64_t>(128 / (R * per), 1, maxCount);
+    // This lane's channels of state j's rows, [R][per] (slot clamped into
+    // range: states past `count` weigh 0).
+    auto loadRows = [&](IRB &lb, Value j) {
+      Value slot = slotOf(lb, j, lt(lb, j, count));
+      SmallVector<Value> x;
+      for (int64_t r = 0; r < R; ++r) {
+        if (contiguous) {
+          llvm::append_range(
+              x, loadVector(lb, in.partial,
+                            {slot, in.head, column(lb, r, channel(lb, 0))}, per,
+                            std::min<int64_t>(16, per * 4)));
+          continue;
+        }
+        for (int64_t k = 0; k < per; ++k)
+          x.push_back(
+              load(lb, slot, r, minU(lb, channel(lb, k), cIndex(lb, D - 1))));
+      }
+      return x;
+    };
+    SmallVector<SmallVector<Value>> firstRows;
+    for (int64_t u = 0; u < unroll; ++u)
+      firstRows.push_back(loadRows(b, cIndex(b, u)));
+
     Value valid = lt(b, lane, count);
     Value mine = slotOf(b, lane, valid);
     MergedState st;
@@ -165,33 +190,33 @@ struct Merger {
       st.m.push_back(mMax);
       st.l.push_back(warpSum(b, mulF(b, w[r], l)));
     }
-    // ~128 registers of rows in flight.
-    int64_t unroll = std::clamp<int64_t>(128 / (R * per), 1, maxCount);
+    // Weighted sum of state j's rows x into acc.
+    auto accumulate = [&](IRB &ab, Value j, ArrayRef<Value> x,
+                          SmallVector<Value> &acc) {
+      Value inRange = lt(ab, j, count);
+      for (int64_t r = 0; r < R; ++r) {
+        Value wj =
+            select(ab, inRange, shuffleFrom(ab, w[r], toI32(ab, j)), zero);
+        for (int64_t k = 0; k < per; ++k)
+          acc[r * per + k] = fmaF(ab, wj, x[r * per + k], acc[r * per + k]);
+      }
+    };
+    SmallVector<Value> acc(R * per, zero);
+    for (int64_t u = 0; u < unroll; ++u)
+      accumulate(b, cIndex(b, u), firstRows[u], acc);
+    if (unroll >= maxCount) {
+      st.acc = acc;
+      return st;
+    }
     st.acc = forRangeCarry(
-        b, cIndex(b, 0), count, SmallVector<Value>(R * per, zero),
+        b, cIndex(b, unroll), count, acc,
         [&](IRB &jb, Value j0, ValueRange a) {
           SmallVector<Value> out(a);
-          for (int64_t u = 0; u < unroll; ++u) {
-            Value j = add(jb, j0, cIndex(jb, u));
-            Value inRange = lt(jb, j, count);
-            Value slot = slotOf(jb, j, inRange);
-            for (int64_t r = 0; r < R; ++r) {
-              Value wj = select(jb, inRange,
-                                shuffleFrom(jb, w[r], toI32(jb, j)), zero);
-              SmallVector<Value> x;
-              if (contiguous)
-                x = loadVector(jb, in.partial,
-                               {slot, in.head, column(jb, r, channel(jb, 0))},
-                               per, std::min<int64_t>(16, per * 4));
-              else
-                for (int64_t k = 0; k < per; ++k)
-                  x.push_back(
-                      load(jb, slot, r,
-                           minU(jb, channel(jb, k), cIndex(jb, D - 1))));
-              for (int64_t k = 0; k < per; ++k)
-                out[r * per + k] = fmaF(jb, wj, x[k], out[r * per + k]);
-            }
-          }
+          SmallVector<SmallVector<Value>> rows;
+          for (int64_t u = 0; u < unroll; ++u)
+            rows.push_back(loadRows(jb, add(jb, j0, cIndex(jb, u))));
+          for (int64_t u = 0; u < unroll; ++u)
+            accumulate(jb, add(jb, j0, cIndex(jb, u)), rows[u], out);
           return out;
         },
         unroll);
@@ -249,12 +274,19 @@ struct Merger {
 
 void mlir::kvq::lowering::emitLastSplitCombine(IRB &b,
                                                const SplitCombineInputs &in) {
-  // The block's stores happen before lane 0's fence and count (the barrier
-  // orders them; the release fence is cumulative).
+  // The block's stores happen before lane 0's count (the barrier orders
+  // them; the atomic's release is cumulative).
   gpu::BarrierOp::create(b);
   ifThen(b, lt(b, in.tid, cIndex(b, kWarp)), [&](IRB &wb) {
     Merger mg(in, in.tid);
-    Value radix = cIndex(wb, kMergeRadix);
+    // Up to kOneLevelSplits splits form one group, merged in one level
+    // (8x4k -6..-10%, docs/performance.md v3.30); more go in groups of
+    // kMergeRadix.
+    Value radix =
+        select(wb,
+               arith::CmpIOp::create(wb, arith::CmpIPredicate::ule, in.splits,
+                                     cIndex(wb, kOneLevelSplits)),
+               cIndex(wb, kOneLevelSplits), cIndex(wb, kMergeRadix));
     Value group = arith::DivUIOp::create(wb, in.split, radix);
     Value groups = arith::CeilDivUIOp::create(wb, in.splits, radix);
     Value first = mul(wb, group, radix);
@@ -262,7 +294,7 @@ void mlir::kvq::lowering::emitLastSplitCombine(IRB &b,
     Value groupSlot = add(wb, group, cIndex(wb, 1));
     ifThen(wb, mg.arrive(wb, groupSlot, count), [&](IRB &gb) {
       mg.consume(gb, groupSlot);
-      MergedState st = mg.merge(gb, first, count, 1, kMergeRadix);
+      MergedState st = mg.merge(gb, first, count, 1, kOneLevelSplits);
       Value single = eqI(gb, groups, cIndex(gb, 1));
       ifElse(
           gb, single, {},

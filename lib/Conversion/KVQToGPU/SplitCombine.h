@@ -42,9 +42,11 @@ MemRefType getPartialType(const DecodeKernelConfig &config);
 Value partialColumn(IRB &b, const PartialLayout &layout, int64_t r, Value c);
 
 /// Splits merged together at the first level, and the most splits a
-/// launch may have (the second level merges one group per lane).
+/// launch may have (the second level merges one group per lane). A launch
+/// of at most kOneLevelSplits splits merges them all in one level.
 constexpr int64_t kMergeRadix = 8;
 constexpr int64_t kMaxSplits = kMergeRadix * kWarp;
+constexpr int64_t kOneLevelSplits = kWarp;
 
 /// Arrival counts per block row: [0] counts merged groups, [1 + g] the
 /// splits of group g (kMergeRadix consecutive splits).
@@ -67,11 +69,12 @@ struct SplitCombineInputs {
 };
 
 /// Called by every thread of an attention block once its partial state is
-/// stored. A two-level merge in the blocks that finish last, by their warp
-/// 0, so that its critical path is two rounds of loads and no second
-/// launch: each group of kMergeRadix consecutive splits is merged by its
-/// last block to finish (into the group's first slot), and the last group
-/// to be merged merges the groups' states and writes the outputs. Each
+/// stored. A merge in the blocks that finish last, by their warp 0, with no
+/// second launch: up to kOneLevelSplits splits are one group, whose last
+/// block merges them all and writes the outputs; more form groups of
+/// kMergeRadix consecutive splits, each merged by its last block to finish
+/// (into the group's first slot), and the last group to be merged merges
+/// the groups' states and writes the outputs. Each
 /// level publishes with release/acquire fences around the count (see the
 /// .cpp), and each merge goes in split order, so the result does not
 /// depend on which blocks came last. The mergers reset the counts they

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "kvq/Conversion/Passes.h"
+#include "kvq/Dialect/KVQ/IR/KVQ.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/LLVMCommon/ConversionTarget.h"
@@ -60,6 +61,29 @@ struct GlobalPrefetchToNVVM : ConvertOpToLLVMPattern<memref::PrefetchOp> {
   }
 };
 
+/// kvq.arrive becomes `atom.acq_rel.gpu.global.add.u32` of the element's
+/// address, in inline PTX: NVPTX emits an `llvm.atomicrmw` as a relaxed
+/// `atom` whatever its ordering. The `memory` clobber keeps LLVM from moving
+/// loads and stores across it.
+struct ArriveToNVVM : ConvertOpToLLVMPattern<kvq::ArriveOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+
+  LogicalResult
+  matchAndRewrite(kvq::ArriveOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value address =
+        getStridedElementPtr(rewriter, op.getLoc(), op.getCounter().getType(),
+                             adaptor.getCounter(), adaptor.getIndices());
+    auto atom = LLVM::InlineAsmOp::create(
+        rewriter, op.getLoc(), rewriter.getI32Type(), ValueRange{address},
+        "atom.acq_rel.gpu.global.add.u32 $0, [$1], 1;", "=r,l,~{memory}",
+        /*has_side_effects=*/true, /*is_align_stack=*/false,
+        LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
+    rewriter.replaceOp(op, atom.getRes());
+    return success();
+  }
+};
+
 struct ConvertKernelOpsToNVVMPass
     : public mlir::kvq::impl::ConvertKernelOpsToNVVMBase<
           ConvertKernelOpsToNVVMPass> {
@@ -82,10 +106,11 @@ struct ConvertKernelOpsToNVVMPass
     arith::populateCeilFloorDivExpandOpsPatterns(patterns);
     arith::populateArithToLLVMConversionPatterns(converter, patterns);
     populateNVGPUToNVVMConversionPatterns(converter, patterns);
-    patterns.add<GlobalPrefetchToNVVM>(converter);
+    patterns.add<GlobalPrefetchToNVVM, ArriveToNVVM>(converter);
     LLVMConversionTarget target(*context);
     target.addLegalDialect<memref::MemRefDialect, NVVM::NVVMDialect>();
     target.addIllegalDialect<arith::ArithDialect, nvgpu::NVGPUDialect>();
+    target.addIllegalOp<kvq::ArriveOp>();
     target.addDynamicallyLegalOp<memref::PrefetchOp>(
         [](memref::PrefetchOp op) { return !isGlobalDataRead(op); });
     scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns,

@@ -128,21 +128,31 @@
 // CHECK: memref.store %{{.*}} : memref<8x32xf32, #gpu.address_space<workgroup>>
 // CHECK: scf.for
 // CHECK: memref.store %{{.*}} : memref<8x2x288xf32, #gpu.address_space<global>>
-// The merge, in the same launch: after a barrier, lane 0 fences (release)
-// and counts the block in its group of 8 splits with an atomic (broadcast
-// to the warp); the group's last block resets the count, lane 0 fences
-// (acquire), a warp barrier, and the warp merges the group's states:
-// a lane's channel of each row (vector loads at head_dim 64 and up), one
-// division per output.
-// CHECK: gpu.barrier
-// CHECK: llvm.fence syncscope("device") acq_rel
-// CHECK-NEXT: arith.constant 1 : i32
-// CHECK-NEXT: memref.atomic_rmw addi %{{.*}}, %{{.*}}[%block_id_y, %{{.*}}] : (i32, memref<2x2xi32, #gpu.address_space<global>>) -> i32
+// The merge, in the same launch: after a barrier, lane 0 counts the block
+// in its group (all splits where there are at most 32 of them, else 8
+// consecutive ones) with an acquire-release atomic (kvq.arrive,
+// releasing the block's state; broadcast to the warp); the group's last
+// block resets the count, a warp barrier, and the warp merges the group's
+// states: the first states' rows are loaded before their maxima and sums
+// (one round of loads), a lane's channel of each row, one division per
+// output.
+// CHECK: %[[SPLITS:.*]] = arith.index_castui %{{.*}} : i32 to index
+// CHECK-NEXT: gpu.barrier
+// CHECK: %[[FEW:.*]] = arith.cmpi ule, %[[SPLITS]], %c32{{.*}} : index
+// CHECK: %[[RADIX:.*]] = arith.select %[[FEW]], %c32{{.*}}, %c8{{.*}} : index
+// CHECK-NEXT: arith.divui %block_id_x, %[[RADIX]] : index
+// CHECK-NOT: llvm.fence
+// CHECK: kvq.arrive %{{.*}}[%block_id_y, %{{.*}}] : memref<2x2xi32, #gpu.address_space<global>>
 // CHECK: gpu.shuffle  idx
 // CHECK: memref.store %c0_i32{{.*}}, %{{.*}}[%block_id_y, %{{.*}}] : memref<2x2xi32, #gpu.address_space<global>>
-// CHECK-NEXT: llvm.fence syncscope("device") acq_rel
 // CHECK: nvvm.bar.warp.sync
+// CHECK-NOT: gpu.shuffle
 // CHECK: memref.load %{{.*}} : memref<8x2x288xf32, #gpu.address_space<global>>
+// CHECK-NOT: gpu.shuffle
+// CHECK: arith.constant 7 : index
+// CHECK-NOT: gpu.shuffle
+// CHECK: memref.load %{{.*}} : memref<8x2x288xf32, #gpu.address_space<global>>
+// CHECK: gpu.shuffle  xor
 // One group: the outputs directly.
 // CHECK: arith.divf
 // CHECK: memref.store %{{.*}} : memref<1x16x32xf16, #gpu.address_space<global>>
@@ -150,8 +160,8 @@
 // same way at the head's slot 0; the last group's merger writes the outputs.
 // CHECK: memref.store %{{.*}} : memref<8x2x288xf32, #gpu.address_space<global>>
 // CHECK: nvvm.bar.warp.sync
-// CHECK: llvm.fence syncscope("device") acq_rel
-// CHECK: memref.atomic_rmw addi %{{.*}}, %{{.*}}[%block_id_y, %c0{{.*}}] : (i32, memref<2x2xi32, #gpu.address_space<global>>) -> i32
+// CHECK-NOT: llvm.fence
+// CHECK: kvq.arrive %{{.*}}[%block_id_y, %c0{{.*}}] : memref<2x2xi32, #gpu.address_space<global>>
 // CHECK: arith.divf
 // CHECK: memref.store %{{.*}} : memref<1x16x32xf16, #gpu.address_space<global>>
 // CHECK: gpu.return
@@ -200,7 +210,7 @@ func.func @step(%q: tensor<1x16x32xf16>, %k: tensor<1x2x1x32xf16>,
 // the partial state and arrival counts at the block row.
 // CHECK: vector.load %{{.*}}[%[[HEAD]], %{{.*}}, %{{.*}}] {alignment = 8 : i64} : memref<2x256x8xi32, #gpu.address_space<global>>, vector<2xi32>
 // CHECK: mma.sync
-// CHECK: memref.atomic_rmw addi %{{.*}}, %{{.*}}[%[[Y]], %{{.*}}] : (i32, memref<4x2xi32, #gpu.address_space<global>>) -> i32
+// CHECK: kvq.arrive %{{.*}}[%[[Y]], %{{.*}}] : memref<4x2xi32, #gpu.address_space<global>>
 func.func @step(%q: tensor<1x16x64xf16>, %c: !cache) -> tensor<1x16x64xf16> {
   %o = kvq.attend %q, %c : tensor<1x16x64xf16>, !cache -> tensor<1x16x64xf16>
   return %o : tensor<1x16x64xf16>
@@ -228,7 +238,7 @@ func.func @step(%q: tensor<1x16x64xf16>, %c: !cache) -> tensor<1x16x64xf16> {
 // CHECK-NOT: vector.load
 // The merge (one split: max_splits = ceil(128 / 128)) reads the partial
 // state back with vector loads.
-// CHECK: memref.atomic_rmw addi
+// CHECK: kvq.arrive
 // CHECK: vector.load %{{.*}} : memref<1x1x96xf32, #gpu.address_space<global>>, vector<2xf32>
 // CHECK: gpu.return
 func.func @prefill_then_step(%q: tensor<1x1x64xf32>, %k: tensor<1x1x4x64xf32>,
@@ -320,7 +330,7 @@ func.func @mma_step(%q: tensor<2x8x128xf16>, %k: tensor<2x2x1x128xf16>,
 
 // CHECK-LABEL: gpu.func @kvq_attend_b1h1q1c128d96_f16_k16_v16_t1(
 // CHECK-SAME: memref<1x1x128xf32>, %{{.*}}: memref<1x2xi32>
-// CHECK: memref.atomic_rmw addi
+// CHECK: kvq.arrive
 // CHECK-NOT: vector.load
 // CHECK: memref.load %{{.*}} : memref<1x1x128xf32, #gpu.address_space<global>>
 // CHECK-NOT: vector.load

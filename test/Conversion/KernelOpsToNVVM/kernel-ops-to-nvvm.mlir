@@ -47,6 +47,23 @@ gpu.module @narrow attributes {dlti.dl_spec = #dlti.dl_spec<index = 32 : i32>} {
     nvgpu.device_async_wait %group {numGroups = 0 : i32}
     gpu.return
   }
+
+  // The split merge's count: one acquire-release atomic of the element's
+  // address in inline PTX (no llvm.atomicrmw, which NVPTX emits relaxed),
+  // with a memory clobber.
+  // CHECK-LABEL: gpu.func @arrive
+  // CHECK: %[[CPTR:.*]] = llvm.getelementptr %{{.*}}[%{{.*}}] : (!llvm.ptr<1>, i32) -> !llvm.ptr<1>, i32
+  // CHECK: %[[BEFORE:.*]] = llvm.inline_asm has_side_effects "atom.acq_rel.gpu.global.add.u32 $0, [$1], 1;", "=r,l,~{memory}" %[[CPTR]] : (!llvm.ptr<1>) -> i32
+  // CHECK-NOT: llvm.atomicrmw
+  // CHECK-NOT: kvq.arrive
+  gpu.func @arrive(%counts: memref<8x17xi32, #gpu.address_space<global>>,
+                   %out: memref<1xi32, #gpu.address_space<global>>,
+                   %row: index, %slot: index) kernel {
+    %c0 = arith.constant 0 : index
+    %before = kvq.arrive %counts[%row, %slot] : memref<8x17xi32, #gpu.address_space<global>>
+    memref.store %before, %out[%c0] : memref<1xi32, #gpu.address_space<global>>
+    gpu.return
+  }
 }
 
 // -----

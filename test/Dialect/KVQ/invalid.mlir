@@ -335,3 +335,27 @@ func.func @storage_size(%c: !cache) {
   %b = kvq.storage %c : !cache -> tensor<100xi8>
   return
 }
+
+// -----
+
+func.func @arrive_indices(%counts: memref<8x17xi32, #gpu.address_space<global>>, %i: index) {
+  // expected-error @+1 {{'kvq.arrive' op takes 2 indices for its rank-2 counter, not 1}}
+  %b = kvq.arrive %counts[%i] : memref<8x17xi32, #gpu.address_space<global>>
+  return
+}
+
+// -----
+
+func.func @arrive_shared(%counts: memref<17xi32, #gpu.address_space<workgroup>>, %i: index) {
+  // expected-error @+1 {{'kvq.arrive' op counter must be in GPU global memory (#gpu.address_space<global>): the count is shared by the blocks of a launch}}
+  %b = kvq.arrive %counts[%i] : memref<17xi32, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @arrive_type(%counts: memref<17xi64, #gpu.address_space<global>>, %i: index) {
+  // expected-error @+1 {{'kvq.arrive' op operand #0 must be memref of 32-bit signless integer values, but got 'memref<17xi64, #gpu.address_space<global>>'}}
+  %b = kvq.arrive %counts[%i] : memref<17xi64, #gpu.address_space<global>>
+  return
+}

@@ -95,3 +95,14 @@ func.func @symmetric_per_token(%x: tensor<4x64xf16>) -> tensor<4x7xi32> {
   %words = kvq.pack %codes {bits = 3 : i32} : tensor<4x64xi8> -> tensor<4x7xi32>
   return %words : tensor<4x7xi32>
 }
+
+// -----
+
+// The split merge's arrival count (GPU kernels).
+// CHECK-LABEL: func.func @arrive
+func.func @arrive(%counts: memref<8x17xi32, #gpu.address_space<global>>, %row: index, %slot: index) -> i32 {
+  // CHECK: %[[B:.*]] = kvq.arrive %{{.*}}[%{{.*}}, %{{.*}}] : memref<8x17xi32, #gpu.address_space<global>>
+  // CHECK: return %[[B]] : i32
+  %before = kvq.arrive %counts[%row, %slot] : memref<8x17xi32, #gpu.address_space<global>>
+  return %before : i32
+}

@@ -2,6 +2,7 @@
 #include "kvq/Dialect/KVQ/IR/KVQ.h"
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 
@@ -265,4 +266,22 @@ LogicalResult PackOp::verify() {
 LogicalResult UnpackOp::verify() {
   return verifyPacking(*this, getBits(), getCodes().getType(),
                        getWords().getType());
+}
+
+//===----------------------------------------------------------------------===//
+// ArriveOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ArriveOp::verify() {
+  MemRefType type = getCounter().getType();
+  if (static_cast<int64_t>(getIndices().size()) != type.getRank())
+    return emitOpError() << "takes " << type.getRank()
+                         << " indices for its rank-" << type.getRank()
+                         << " counter, not " << getIndices().size();
+  auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());
+  if (!space || space.getValue() != gpu::AddressSpace::Global)
+    return emitOpError() << "counter must be in GPU global memory "
+                            "(#gpu.address_space<global>): the count is "
+                            "shared by the blocks of a launch";
+  return success();
 }

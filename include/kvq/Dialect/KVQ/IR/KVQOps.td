@@ -228,4 +228,44 @@ def KVQ_UnpackOp : KVQ_Op<"unpack", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// GPU kernels
+//===----------------------------------------------------------------------===//
+
+def KVQ_ArriveOp : KVQ_Op<"arrive"> {
+  let summary = "Count one arrival at a GPU-scope counter, acquire-release";
+  let description = [{
+    Atomically adds 1 to the `i32` element `counter[indices]` of GPU global
+    memory and returns the value it held before, with acquire-release
+    semantics at GPU scope (PTX `atom.acq_rel.gpu.global.add.u32`). What the
+    caller ordered before it (in program order, or through a barrier it
+    passed) is visible to a thread that later reads the count from another
+    arrival, and what earlier arrivals released is visible to the caller's
+    later reads. The attention kernels' split merge counts finished splits
+    with it (docs/gpu.md, *the split merge*).
+
+    `kvq-convert-kernel-ops-to-nvvm` lowers it. It is an op of its own
+    rather than `memref.atomic_rmw` between fences because LLVM's NVPTX
+    backend (LLVM 22) emits every `atomicrmw` as a relaxed `atom`, whatever
+    its ordering, and one acquire-release atomic measured faster than a
+    release fence, a relaxed atomic and an acquire fence
+    (docs/performance.md, v3.30).
+
+    ```mlir
+    %before = kvq.arrive %counts[%row, %slot]
+        : memref<8x17xi32, #gpu.address_space<global>>
+    ```
+  }];
+  let arguments = (ins Arg<MemRefOf<[I32]>, "", [MemRead, MemWrite]>:$counter,
+                       Variadic<Index>:$indices);
+  let results = (outs I32:$before);
+  let builders = [OpBuilder<(ins "Value":$counter, "ValueRange":$indices), [{
+    build($_builder, $_state, $_builder.getI32Type(), counter, indices);
+  }]>];
+  let assemblyFormat = [{
+    $counter `[` $indices `]` attr-dict `:` type($counter)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // KVQ_DIALECT_KVQ_IR_KVQOPS_TD
