@@ -9,6 +9,7 @@
 #include "kvq/Conversion/KVQToSCF/KVQToSCF.h"
 #include "kvq/Conversion/Passes.h"
 #include "kvq/Dialect/KVQ/IR/CacheLayout.h"
+#include "kvq/Runtime/Splits.h"
 
 #include "../Common/Numerics.h"
 #include "SplitCombine.h"
@@ -230,8 +231,9 @@ struct AttendToGPU : public HostPattern<AttendOp> {
     Value out = deviceAlloc(b, MemRefType::get(resultType.getShape(),
                                                resultType.getElementType()));
 
-    // splits = clamp(floor(blocksPerSM * SMs / rows), 1,
-    //                min(maxSplits, ceil(length / tile))).
+    // kvq::defaultSplits: splits = clamp(floor(blocksPerSM * SMs / rows), 1,
+    // min(maxSplits, tiles)), tiles = ceil(length / tile), then at most
+    // kShortSplitsMax where 2 * splits >= tiles.
     auto smFn = module.lookupSymbol<func::FuncOp>(kSMCountFn);
     Value sms = func::CallOp::create(b, smFn, ValueRange{}).getResult(0);
     Value sm = arith::IndexCastOp::create(b, b.getIndexType(), sms);
@@ -246,6 +248,13 @@ struct AttendToGPU : public HostPattern<AttendOp> {
     Value splits = arith::MinUIOp::create(
         b, arith::MinUIOp::create(b, want, tiles), cIndex(b, k.maxSplits));
     splits = arith::MaxUIOp::create(b, splits, cIndex(b, 1));
+    Value short_ = arith::CmpIOp::create(
+        b, arith::CmpIPredicate::uge,
+        arith::MulIOp::create(b, splits, cIndex(b, 2)), tiles);
+    splits = arith::SelectOp::create(
+        b, short_,
+        arith::MinUIOp::create(b, splits, cIndex(b, ::kvq::kShortSplitsMax)),
+        splits);
 
     launch(b, k.module, k.attend, {splits, cIndex(b, rows), cIndex(b, 1)},
            k.attendBlock,

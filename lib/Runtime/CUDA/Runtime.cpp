@@ -5,6 +5,7 @@
 // nor a GPU to load; see include/kvq/Runtime/kvq_runtime.h for the ABI.
 //
 //===----------------------------------------------------------------------===//
+#include "kvq/Runtime/Splits.h"
 #include "kvq/Runtime/kvq_runtime.h"
 
 #include "Driver.h"
@@ -342,12 +343,13 @@ int32_t kvq_cache_splits(const kvq_cache *cache, int32_t requested) {
   const kvq_config_info &i = c.info;
   int64_t tiles = std::max<int64_t>(
       1, (cache->length + c.attendTile - 1) / c.attendTile);
-  int64_t splits = requested;
-  // One wave: as many blocks as fit the SMs at once (blocks_per_sm each),
-  // never more (a partial second wave costs a whole tile loop).
-  if (splits <= 0)
-    splits = c.attendBlocksPerSM * int64_t(cache->smCount) / c.blockRows(i);
-  return int32_t(std::clamp<int64_t>(splits, 1, std::min(i.max_splits, tiles)));
+  if (requested > 0)
+    return int32_t(
+        std::clamp<int64_t>(requested, 1, std::min(i.max_splits, tiles)));
+  // One wave (blocks_per_sm per SM; a partial second wave costs a whole
+  // tile loop), at most kShortSplitsMax splits where they are short.
+  return int32_t(kvq::defaultSplits(c.attendBlocksPerSM, cache->smCount,
+                                    c.blockRows(i), i.max_splits, tiles));
 }
 
 int kvq_cache_attend(kvq_cache *cache, uint64_t queries, uint64_t out,

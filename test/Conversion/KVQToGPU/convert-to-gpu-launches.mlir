@@ -5,8 +5,9 @@
 // 64-token tiles would leave every split at most one). The workspace (8
 // splits x 2 rows x 288 f32) and the zeroed arrival counts are allocated
 // per call; splits = clamp(8 x SMs / 2, 1, min(8, ceil(length / 32)))
-// (a wave sized for 8 blocks per SM: the splits are short); grid
-// (splits, 2).
+// (a wave sized for 8 blocks per SM: the splits are short), then at most
+// 64 where that leaves each split at most 2 tiles (kvq::defaultSplits);
+// grid (splits, 2).
 !cache = !kvq.cache<1x2x256x64xf16,
     keys = #kvq.scheme<bits = 4, group = 32, window = 32>,
     values = #kvq.scheme<bits = 2, group = 32, granularity = per_token, window = 32>>
@@ -19,10 +20,14 @@
 // CHECK: %[[SM:.*]] = arith.index_cast %[[SMS]]
 // CHECK: %[[WAVE:.*]] = arith.muli %[[SM]], %c8
 // CHECK: arith.divui %[[WAVE]], %c2
-// CHECK: arith.ceildivui %{{.*}}, %c32
+// CHECK: %[[TILES:.*]] = arith.maxui %{{.*}}, %c1
 // CHECK: arith.minui
 // CHECK: arith.minui %{{.*}}, %c8
-// CHECK: %[[SPLITS:.*]] = arith.maxui
+// CHECK: %[[WAVE_SPLITS:.*]] = arith.maxui
+// CHECK: %[[TWICE:.*]] = arith.muli %[[WAVE_SPLITS]], %c2
+// CHECK: %[[SHORT:.*]] = arith.cmpi uge, %[[TWICE]], %[[TILES]]
+// CHECK: %[[CAPPED:.*]] = arith.minui %[[WAVE_SPLITS]], %c64
+// CHECK: %[[SPLITS:.*]] = arith.select %[[SHORT]], %[[CAPPED]], %[[WAVE_SPLITS]]
 // CHECK: gpu.launch_func  @kvq_kernels::@kvq_attend_b1h2q8c256d64_f16_k4c32w32_v2t32w32_t1 blocks in (%[[SPLITS]], %c2{{.*}}, %c1{{.*}}) threads in (%c32
 // CHECK-SAME: %[[WS]] : memref<8x2x288xf32>, %[[ARR]] : memref<2x2xi32>
 func.func @attend_group4(%q: tensor<1x8x64xf16>, %c: !cache) -> tensor<1x8x64xf16> {
@@ -49,7 +54,8 @@ func.func @attend_group4(%q: tensor<1x8x64xf16>, %c: !cache) -> tensor<1x8x64xf1
 // CHECK: arith.divui %[[WAVE]], %c4
 // CHECK: arith.minui
 // CHECK: arith.minui %{{.*}}, %c8
-// CHECK: %[[SPLITS:.*]] = arith.maxui
+// CHECK: arith.maxui
+// CHECK: %[[SPLITS:.*]] = arith.select
 // CHECK: gpu.launch_func  @kvq_kernels::@kvq_attend_b1h2q16c256d64_f16_k4c32w32_v2t32w32_t1 blocks in (%[[SPLITS]], %c4{{.*}}, %c1{{.*}}) threads in (%c32
 // CHECK-SAME: %[[WS]] : memref<8x4x288xf32>, %[[ARR]] : memref<4x2xi32>
 func.func @attend_group8(%q: tensor<1x16x64xf16>, %c: !cache) -> tensor<1x16x64xf16> {
