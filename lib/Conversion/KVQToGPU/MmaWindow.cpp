@@ -64,8 +64,7 @@ SmallVector<Value> mlir::kvq::lowering::emitMmaWindow(IRB &b,
   Value lane = in.lane, head = in.head;
   MmaLanes ml = mmaLanes(b, lane, R);
   Value g = ml.g, q = ml.q, g32 = ml.g32, q32 = ml.q32, odd = ml.odd;
-  Value bHead = ml.bHead, bHeadValid = ml.bHeadValid,
-        cHeadValid = ml.cHeadValid;
+  Value bHeadValid = ml.bHeadValid, cHeadValid = ml.cHeadValid;
   Value zero = cF32(b, 0.0), negInf = cF32(b, -INFINITY);
 
   // x as two f16 parts: hi = x rounded, lo = what the rounding left.

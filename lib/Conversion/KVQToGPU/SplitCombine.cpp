@@ -1,8 +1,8 @@
 //===- SplitCombine.cpp - split-K partial states and their merge ----------===//
 //
 // The last-block merge (the pattern of CUTLASS's serial split-K and of
-// cooperative groups' grid sync), in two levels. Ordering, in the PTX
-// memory model: a block's threads store their state, meet at a barrier,
+// cooperative groups' grid sync), in one or two levels. Ordering, in the
+// PTX memory model: a block's threads store their state, meet at a barrier,
 // and lane 0 bumps its group's count with an acquire-release atomic
 // (kvq.arrive: its release is cumulative over what the barrier ordered
 // before it); the lane 0 that reads count = group size - 1 has acquired

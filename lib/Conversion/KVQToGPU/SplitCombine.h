@@ -49,7 +49,8 @@ constexpr int64_t kMaxSplits = kMergeRadix * kWarp;
 constexpr int64_t kOneLevelSplits = kWarp;
 
 /// Arrival counts per block row: [0] counts merged groups, [1 + g] the
-/// splits of group g (kMergeRadix consecutive splits).
+/// splits of group g (kMergeRadix consecutive splits; every split, in
+/// [1], where there are at most kOneLevelSplits).
 int64_t getArrivalsPerHead(int64_t maxSplits);
 /// The attention kernels' `arrivals` parameter: [block rows][arrivals per
 /// head].
