@@ -248,11 +248,11 @@ struct AttendToGPU : public HostPattern<AttendOp> {
     Value splits = arith::MinUIOp::create(
         b, arith::MinUIOp::create(b, want, tiles), cIndex(b, k.maxSplits));
     splits = arith::MaxUIOp::create(b, splits, cIndex(b, 1));
-    Value short_ = arith::CmpIOp::create(
+    Value shortSplits = arith::CmpIOp::create(
         b, arith::CmpIPredicate::uge,
         arith::MulIOp::create(b, splits, cIndex(b, 2)), tiles);
     splits = arith::SelectOp::create(
-        b, short_,
+        b, shortSplits,
         arith::MinUIOp::create(b, splits, cIndex(b, ::kvq::kShortSplitsMax)),
         splits);
 

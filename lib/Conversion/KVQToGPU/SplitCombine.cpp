@@ -18,7 +18,6 @@
 
 #include "kvq/Dialect/KVQ/IR/KVQ.h"
 
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 
 #include <cmath>

@@ -76,8 +76,8 @@ struct SplitCombineInputs {
 /// kMergeRadix consecutive splits, each merged by its last block to finish
 /// (into the group's first slot), and the last group to be merged merges
 /// the groups' states and writes the outputs. Each
-/// level publishes with release/acquire fences around the count (see the
-/// .cpp), and each merge goes in split order, so the result does not
+/// level publishes with one acquire-release atomic on the count (kvq.arrive;
+/// see the .cpp), and each merge goes in split order, so the result does not
 /// depend on which blocks came last. The mergers reset the counts they
 /// consumed.
 void emitLastSplitCombine(IRB &b, const SplitCombineInputs &in);
