@@ -1,0 +1,94 @@
+// The 18 configurations of the v3.32 merge trace (bench/gpu/merge_trace.py):
+// git apply bench/gpu/merge-trace.patch, rebuild, then
+// KVQ_TRACE_MERGE=1 kvq-gpu-aot bench/gpu/merge-trace-configs.mlir -o DIR
+// (timing only: the stamps replace the outputs; git apply -R afterwards).
+func.func @t1x4k_k4v2_g128(%q: tensor<1x32x128xf16>, %k: tensor<1x8x1x128xf16>, %v: tensor<1x8x1x128xf16>, %c: !kvq.cache<1x8x4096x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>) -> tensor<1x32x128xf16> {
+  kvq.append %k, %v into %c : tensor<1x8x1x128xf16>, tensor<1x8x1x128xf16> into !kvq.cache<1x8x4096x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>
+  %o = kvq.attend %q, %c : tensor<1x32x128xf16>, !kvq.cache<1x8x4096x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>> -> tensor<1x32x128xf16>
+  return %o : tensor<1x32x128xf16>
+}
+func.func @t1x4k_k4v4_g128(%q: tensor<1x32x128xf16>, %k: tensor<1x8x1x128xf16>, %v: tensor<1x8x1x128xf16>, %c: !kvq.cache<1x8x4096x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 4, group = 128, granularity = per_token, window = 128>>) -> tensor<1x32x128xf16> {
+  kvq.append %k, %v into %c : tensor<1x8x1x128xf16>, tensor<1x8x1x128xf16> into !kvq.cache<1x8x4096x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 4, group = 128, granularity = per_token, window = 128>>
+  %o = kvq.attend %q, %c : tensor<1x32x128xf16>, !kvq.cache<1x8x4096x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 4, group = 128, granularity = per_token, window = 128>> -> tensor<1x32x128xf16>
+  return %o : tensor<1x32x128xf16>
+}
+func.func @t1x4k_k8v8_g128(%q: tensor<1x32x128xf16>, %k: tensor<1x8x1x128xf16>, %v: tensor<1x8x1x128xf16>, %c: !kvq.cache<1x8x4096x128xf16, keys = #kvq.scheme<bits = 8, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 8, group = 128, granularity = per_token, window = 128>>) -> tensor<1x32x128xf16> {
+  kvq.append %k, %v into %c : tensor<1x8x1x128xf16>, tensor<1x8x1x128xf16> into !kvq.cache<1x8x4096x128xf16, keys = #kvq.scheme<bits = 8, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 8, group = 128, granularity = per_token, window = 128>>
+  %o = kvq.attend %q, %c : tensor<1x32x128xf16>, !kvq.cache<1x8x4096x128xf16, keys = #kvq.scheme<bits = 8, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 8, group = 128, granularity = per_token, window = 128>> -> tensor<1x32x128xf16>
+  return %o : tensor<1x32x128xf16>
+}
+func.func @t1x32k_k4v2_g128(%q: tensor<1x32x128xf16>, %k: tensor<1x8x1x128xf16>, %v: tensor<1x8x1x128xf16>, %c: !kvq.cache<1x8x32768x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>) -> tensor<1x32x128xf16> {
+  kvq.append %k, %v into %c : tensor<1x8x1x128xf16>, tensor<1x8x1x128xf16> into !kvq.cache<1x8x32768x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>
+  %o = kvq.attend %q, %c : tensor<1x32x128xf16>, !kvq.cache<1x8x32768x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>> -> tensor<1x32x128xf16>
+  return %o : tensor<1x32x128xf16>
+}
+func.func @t1x32k_k4v4_g128(%q: tensor<1x32x128xf16>, %k: tensor<1x8x1x128xf16>, %v: tensor<1x8x1x128xf16>, %c: !kvq.cache<1x8x32768x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 4, group = 128, granularity = per_token, window = 128>>) -> tensor<1x32x128xf16> {
+  kvq.append %k, %v into %c : tensor<1x8x1x128xf16>, tensor<1x8x1x128xf16> into !kvq.cache<1x8x32768x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 4, group = 128, granularity = per_token, window = 128>>
+  %o = kvq.attend %q, %c : tensor<1x32x128xf16>, !kvq.cache<1x8x32768x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 4, group = 128, granularity = per_token, window = 128>> -> tensor<1x32x128xf16>
+  return %o : tensor<1x32x128xf16>
+}
+func.func @t1x32k_k8v8_g128(%q: tensor<1x32x128xf16>, %k: tensor<1x8x1x128xf16>, %v: tensor<1x8x1x128xf16>, %c: !kvq.cache<1x8x32768x128xf16, keys = #kvq.scheme<bits = 8, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 8, group = 128, granularity = per_token, window = 128>>) -> tensor<1x32x128xf16> {
+  kvq.append %k, %v into %c : tensor<1x8x1x128xf16>, tensor<1x8x1x128xf16> into !kvq.cache<1x8x32768x128xf16, keys = #kvq.scheme<bits = 8, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 8, group = 128, granularity = per_token, window = 128>>
+  %o = kvq.attend %q, %c : tensor<1x32x128xf16>, !kvq.cache<1x8x32768x128xf16, keys = #kvq.scheme<bits = 8, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 8, group = 128, granularity = per_token, window = 128>> -> tensor<1x32x128xf16>
+  return %o : tensor<1x32x128xf16>
+}
+func.func @t1x128k_k4v2_g128(%q: tensor<1x32x128xf16>, %k: tensor<1x8x1x128xf16>, %v: tensor<1x8x1x128xf16>, %c: !kvq.cache<1x8x131072x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>) -> tensor<1x32x128xf16> {
+  kvq.append %k, %v into %c : tensor<1x8x1x128xf16>, tensor<1x8x1x128xf16> into !kvq.cache<1x8x131072x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>
+  %o = kvq.attend %q, %c : tensor<1x32x128xf16>, !kvq.cache<1x8x131072x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>> -> tensor<1x32x128xf16>
+  return %o : tensor<1x32x128xf16>
+}
+func.func @t1x128k_k4v4_g128(%q: tensor<1x32x128xf16>, %k: tensor<1x8x1x128xf16>, %v: tensor<1x8x1x128xf16>, %c: !kvq.cache<1x8x131072x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 4, group = 128, granularity = per_token, window = 128>>) -> tensor<1x32x128xf16> {
+  kvq.append %k, %v into %c : tensor<1x8x1x128xf16>, tensor<1x8x1x128xf16> into !kvq.cache<1x8x131072x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 4, group = 128, granularity = per_token, window = 128>>
+  %o = kvq.attend %q, %c : tensor<1x32x128xf16>, !kvq.cache<1x8x131072x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 4, group = 128, granularity = per_token, window = 128>> -> tensor<1x32x128xf16>
+  return %o : tensor<1x32x128xf16>
+}
+func.func @t1x128k_k8v8_g128(%q: tensor<1x32x128xf16>, %k: tensor<1x8x1x128xf16>, %v: tensor<1x8x1x128xf16>, %c: !kvq.cache<1x8x131072x128xf16, keys = #kvq.scheme<bits = 8, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 8, group = 128, granularity = per_token, window = 128>>) -> tensor<1x32x128xf16> {
+  kvq.append %k, %v into %c : tensor<1x8x1x128xf16>, tensor<1x8x1x128xf16> into !kvq.cache<1x8x131072x128xf16, keys = #kvq.scheme<bits = 8, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 8, group = 128, granularity = per_token, window = 128>>
+  %o = kvq.attend %q, %c : tensor<1x32x128xf16>, !kvq.cache<1x8x131072x128xf16, keys = #kvq.scheme<bits = 8, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 8, group = 128, granularity = per_token, window = 128>> -> tensor<1x32x128xf16>
+  return %o : tensor<1x32x128xf16>
+}
+func.func @t8x4k_k4v2_g128(%q: tensor<8x32x128xf16>, %k: tensor<8x8x1x128xf16>, %v: tensor<8x8x1x128xf16>, %c: !kvq.cache<8x8x4096x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>) -> tensor<8x32x128xf16> {
+  kvq.append %k, %v into %c : tensor<8x8x1x128xf16>, tensor<8x8x1x128xf16> into !kvq.cache<8x8x4096x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>
+  %o = kvq.attend %q, %c : tensor<8x32x128xf16>, !kvq.cache<8x8x4096x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>> -> tensor<8x32x128xf16>
+  return %o : tensor<8x32x128xf16>
+}
+func.func @t8x4k_k4v4_g128(%q: tensor<8x32x128xf16>, %k: tensor<8x8x1x128xf16>, %v: tensor<8x8x1x128xf16>, %c: !kvq.cache<8x8x4096x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 4, group = 128, granularity = per_token, window = 128>>) -> tensor<8x32x128xf16> {
+  kvq.append %k, %v into %c : tensor<8x8x1x128xf16>, tensor<8x8x1x128xf16> into !kvq.cache<8x8x4096x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 4, group = 128, granularity = per_token, window = 128>>
+  %o = kvq.attend %q, %c : tensor<8x32x128xf16>, !kvq.cache<8x8x4096x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 4, group = 128, granularity = per_token, window = 128>> -> tensor<8x32x128xf16>
+  return %o : tensor<8x32x128xf16>
+}
+func.func @t8x4k_k8v8_g128(%q: tensor<8x32x128xf16>, %k: tensor<8x8x1x128xf16>, %v: tensor<8x8x1x128xf16>, %c: !kvq.cache<8x8x4096x128xf16, keys = #kvq.scheme<bits = 8, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 8, group = 128, granularity = per_token, window = 128>>) -> tensor<8x32x128xf16> {
+  kvq.append %k, %v into %c : tensor<8x8x1x128xf16>, tensor<8x8x1x128xf16> into !kvq.cache<8x8x4096x128xf16, keys = #kvq.scheme<bits = 8, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 8, group = 128, granularity = per_token, window = 128>>
+  %o = kvq.attend %q, %c : tensor<8x32x128xf16>, !kvq.cache<8x8x4096x128xf16, keys = #kvq.scheme<bits = 8, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 8, group = 128, granularity = per_token, window = 128>> -> tensor<8x32x128xf16>
+  return %o : tensor<8x32x128xf16>
+}
+func.func @t8x32k_k4v2_g128(%q: tensor<8x32x128xf16>, %k: tensor<8x8x1x128xf16>, %v: tensor<8x8x1x128xf16>, %c: !kvq.cache<8x8x32768x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>) -> tensor<8x32x128xf16> {
+  kvq.append %k, %v into %c : tensor<8x8x1x128xf16>, tensor<8x8x1x128xf16> into !kvq.cache<8x8x32768x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>
+  %o = kvq.attend %q, %c : tensor<8x32x128xf16>, !kvq.cache<8x8x32768x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>> -> tensor<8x32x128xf16>
+  return %o : tensor<8x32x128xf16>
+}
+func.func @t8x32k_k4v4_g128(%q: tensor<8x32x128xf16>, %k: tensor<8x8x1x128xf16>, %v: tensor<8x8x1x128xf16>, %c: !kvq.cache<8x8x32768x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 4, group = 128, granularity = per_token, window = 128>>) -> tensor<8x32x128xf16> {
+  kvq.append %k, %v into %c : tensor<8x8x1x128xf16>, tensor<8x8x1x128xf16> into !kvq.cache<8x8x32768x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 4, group = 128, granularity = per_token, window = 128>>
+  %o = kvq.attend %q, %c : tensor<8x32x128xf16>, !kvq.cache<8x8x32768x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 4, group = 128, granularity = per_token, window = 128>> -> tensor<8x32x128xf16>
+  return %o : tensor<8x32x128xf16>
+}
+func.func @t8x32k_k8v8_g128(%q: tensor<8x32x128xf16>, %k: tensor<8x8x1x128xf16>, %v: tensor<8x8x1x128xf16>, %c: !kvq.cache<8x8x32768x128xf16, keys = #kvq.scheme<bits = 8, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 8, group = 128, granularity = per_token, window = 128>>) -> tensor<8x32x128xf16> {
+  kvq.append %k, %v into %c : tensor<8x8x1x128xf16>, tensor<8x8x1x128xf16> into !kvq.cache<8x8x32768x128xf16, keys = #kvq.scheme<bits = 8, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 8, group = 128, granularity = per_token, window = 128>>
+  %o = kvq.attend %q, %c : tensor<8x32x128xf16>, !kvq.cache<8x8x32768x128xf16, keys = #kvq.scheme<bits = 8, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 8, group = 128, granularity = per_token, window = 128>> -> tensor<8x32x128xf16>
+  return %o : tensor<8x32x128xf16>
+}
+func.func @t32x8k_k4v2_g128(%q: tensor<32x32x128xf16>, %k: tensor<32x8x1x128xf16>, %v: tensor<32x8x1x128xf16>, %c: !kvq.cache<32x8x8192x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>) -> tensor<32x32x128xf16> {
+  kvq.append %k, %v into %c : tensor<32x8x1x128xf16>, tensor<32x8x1x128xf16> into !kvq.cache<32x8x8192x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>
+  %o = kvq.attend %q, %c : tensor<32x32x128xf16>, !kvq.cache<32x8x8192x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>> -> tensor<32x32x128xf16>
+  return %o : tensor<32x32x128xf16>
+}
+func.func @t32x8k_k4v4_g128(%q: tensor<32x32x128xf16>, %k: tensor<32x8x1x128xf16>, %v: tensor<32x8x1x128xf16>, %c: !kvq.cache<32x8x8192x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 4, group = 128, granularity = per_token, window = 128>>) -> tensor<32x32x128xf16> {
+  kvq.append %k, %v into %c : tensor<32x8x1x128xf16>, tensor<32x8x1x128xf16> into !kvq.cache<32x8x8192x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 4, group = 128, granularity = per_token, window = 128>>
+  %o = kvq.attend %q, %c : tensor<32x32x128xf16>, !kvq.cache<32x8x8192x128xf16, keys = #kvq.scheme<bits = 4, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 4, group = 128, granularity = per_token, window = 128>> -> tensor<32x32x128xf16>
+  return %o : tensor<32x32x128xf16>
+}
+func.func @t32x8k_k8v8_g128(%q: tensor<32x32x128xf16>, %k: tensor<32x8x1x128xf16>, %v: tensor<32x8x1x128xf16>, %c: !kvq.cache<32x8x8192x128xf16, keys = #kvq.scheme<bits = 8, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 8, group = 128, granularity = per_token, window = 128>>) -> tensor<32x32x128xf16> {
+  kvq.append %k, %v into %c : tensor<32x8x1x128xf16>, tensor<32x8x1x128xf16> into !kvq.cache<32x8x8192x128xf16, keys = #kvq.scheme<bits = 8, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 8, group = 128, granularity = per_token, window = 128>>
+  %o = kvq.attend %q, %c : tensor<32x32x128xf16>, !kvq.cache<32x8x8192x128xf16, keys = #kvq.scheme<bits = 8, group = 128, granularity = per_channel, window = 128>, values = #kvq.scheme<bits = 8, group = 128, granularity = per_token, window = 128>> -> tensor<32x32x128xf16>
+  return %o : tensor<32x32x128xf16>
+}
