@@ -51,19 +51,18 @@ for c in man["configs"]:
         cache.attend(q, out=out)
         torch.cuda.synchronize()
         st = out.view(torch.int32).view(B, Hq, -1)[:, ::R, :n].reshape(-1, n).cpu().numpy().astype('int64') & M
-        s0, g0, g4 = st[:, 0], st[:, 1], st[:, 2]
-        base = s0.min()
-        m = lambda x: (x - base) & M
-        last = max(range(len(st)), key=lambda i: m(g4[i]))
+        rel = (st[:, 1:3] - st[:, 0].min()) & M
+        g0, g4 = rel[:, 0], rel[:, 1]  # a head's merge start / end
+        last = int(g4.argmax())
         cl = st[last, 3:n - 3]
         ends = st[:, n - 3:n].astype('int64')
         ends[ends >= 2**31] -= 2**32
         row_min, row_max, row_mean = ends[:, 0], ends[:, 1], ends[:, 2] / splits
         d = [int((cl[i + 1] - cl[i]) & M) for i in range(len(cl) - 1)]
-        r = {"stream_end_first": int(min(m(x) for x in g0)),
-             "stream_end_last": int(max(m(x) for x in g0)),
-             "merge_end": int(m(g4[last])),
-             "tail_ns": int(m(g4[last]) - max(m(x) for x in g0))}
+        r = {"stream_end_first": int(g0.min()),
+             "stream_end_last": int(g0.max()),
+             "merge_end": int(g4[last]),
+             "tail_ns": int(g4[last] - g0.max())}
         r.update({"c_" + k: v for k, v in zip(labels, d)})
         # Over all blocks: when the first / last finished streaming, the
         # mean, and the mean over KV heads of each head's spread (last -
