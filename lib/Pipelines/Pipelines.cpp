@@ -78,6 +78,7 @@ void ::kvq::buildLowerToNVVMPipeline(OpPassManager &pm,
   build.maxSplits = options.maxSplits;
   build.tileTokens = options.tileTokens;
   build.indexBitwidth = options.indexBitwidth;
+  build.smCount = options.smCount;
   build.uncapped.assign(options.uncapped.begin(), options.uncapped.end());
   build.kernelsOnly = options.kernelsOnly;
   pm.addPass(mlir::kvq::createBuildGPUKernels(build));

@@ -2,7 +2,7 @@
 //
 //   kvq-gpu-aot model.mlir -o out/ [--chip=sm_90] [--features=+ptx80]
 //                                  [--max-splits=N] [--tile-tokens=N]
-//                                  [--allow-spills]
+//                                  [--sm-count=N] [--allow-spills]
 //
 // Builds the fused decode kernels of every kvq.attend configuration in the
 // module (kvq-build-gpu-kernels), lowers them to NVVM and PTX, assembles a
@@ -71,6 +71,11 @@ static cl::opt<unsigned> indexBitwidth(
              "configuration, 32 when its buffers are under 2 GiB and "
              "head_dim <= 128)"),
     cl::init(0), cl::cat(toolOptions));
+static cl::opt<int64_t>
+    smCount("sm-count",
+            cl::desc("SMs of the target GPU the shape-dependent kernel choices "
+                     "assume (132: H100 SXM, H200)"),
+            cl::init(132), cl::cat(toolOptions));
 static cl::opt<bool> allowSpills(
     "allow-spills",
     cl::desc("Keep attention kernels that ptxas spills under their register "
@@ -244,6 +249,7 @@ int main(int argc, char **argv) {
         std::to_string(maxSplits) +
         " tile-tokens=" + std::to_string(tileTokens) +
         " index-bitwidth=" + std::to_string(indexBitwidth) +
+        " sm-count=" + std::to_string(smCount) +
         (uncapped.empty() ? "" : " uncapped=" + llvm::join(uncapped, ",")) +
         "}";
     if (failed(parsePassPipeline(buildPipeline, build)) ||
@@ -383,6 +389,7 @@ int main(int argc, char **argv) {
   llvm::json::Object manifest{
       {"format", "kvq-gpu-aot/3"},
       {"chip", chip},
+      {"sm_count", int64_t(smCount)},
       {"ptx", "kernels.ptx"},
       {"cubin", haveCubin ? llvm::json::Value("kernels.cubin")
                           : llvm::json::Value(nullptr)},

@@ -88,6 +88,12 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
     `kvq-merge-kernel-modules` to fold into one binary after conversion to
     NVVM. `index-bitwidth` forces one width for all; `wide-index` 64 bits
     for the attention kernels it names (and their append kernels).
+
+    The shape-dependent choices above (tile size, window prefetch and
+    spreading, and the 8-per-SM wave of short splits) follow from the split
+    count a launch will pick, one wave of blocks on `sm-count` SMs (132, an
+    H100 SXM or H200, by default). Kernels built for another count run
+    correctly on any GPU; only those choices may then be the slower ones.
   }];
   let options = [
     Option<"maxSplits", "max-splits", "int64_t", /*default=*/"0",
@@ -111,7 +117,12 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
     ListOption<"wideIndex", "wide-index", "std::string",
                "Attention kernels (by name) whose configuration gets 64-bit "
                "index arithmetic where 32 would be chosen (built into "
-               "@kvq_kernels_index64 beside 32-bit kernels)">
+               "@kvq_kernels_index64 beside 32-bit kernels)">,
+    Option<"smCount", "sm-count", "int64_t", /*default=*/"132",
+           "SMs of the target GPU (132: H100 SXM, H200). The choices made "
+           "from the split count a launch will pick (tile size, window "
+           "prefetch and spreading, blocks per SM of short splits) assume "
+           "one wave on this many; launchers count the GPU's own SMs">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::DLTIDialect",

@@ -55,6 +55,11 @@ struct LowerToNVVMOptions
                      "(0: per configuration, 32 when its buffers are under "
                      "2 GiB and head_dim <= 128)"),
       llvm::cl::init(0)};
+  Option<int64_t> smCount{
+      *this, "sm-count",
+      llvm::cl::desc("SMs of the target GPU the shape-dependent kernel "
+                     "choices assume (132: H100 SXM, H200)"),
+      llvm::cl::init(132)};
   ListOption<std::string> uncapped{
       *this, "uncapped",
       llvm::cl::desc("Attention kernels (by name) to build without their "

@@ -65,6 +65,12 @@ struct BuildGPUKernelsPass
                          << " is not 32, 64 or 0 (chosen from the buffers)";
       return signalPassFailure();
     }
+    if (smCount < 1 || smCount > 1024) {
+      module.emitError() << "kvq-build-gpu-kernels: sm-count = "
+                         << int64_t(smCount)
+                         << " is not a GPU's SM count (1 to 1024)";
+      return signalPassFailure();
+    }
     SmallVector<AttendOp> attends;
     module.walk([&](AttendOp op) { attends.push_back(op); });
     if (attends.empty()) {
@@ -93,6 +99,7 @@ struct BuildGPUKernelsPass
       DecodeKernelConfig config =
           getDecodeKernelConfig(op, tokens ? tokens : 1, maxSplits);
       config.tileTokens = tileTokens;
+      config.smCount = smCount;
       if (config.maxSplits <= 0) {
         int64_t tile = getAttendTileTokens(config);
         config.maxSplits = std::min<int64_t>(

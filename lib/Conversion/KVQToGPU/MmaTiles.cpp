@@ -184,8 +184,8 @@ int64_t mlir::kvq::lowering::longestSplitTiles(const DecodeKernelConfig &c,
   CacheType type = c.cache;
   int64_t rows = type.getBatch() * type.getKvHeads() * c.querySlices;
   int64_t tiles = llvm::divideCeil(type.getCapacity(), tile);
-  int64_t splits =
-      std::clamp<int64_t>(12 * 132 / rows, 1, std::min(tiles, kMaxSplits));
+  int64_t splits = std::clamp<int64_t>(12 * c.smCount / rows, 1,
+                                       std::min(tiles, kMaxSplits));
   return llvm::divideCeil(tiles, splits);
 }
 

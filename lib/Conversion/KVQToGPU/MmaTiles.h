@@ -19,8 +19,8 @@
 namespace mlir::kvq::lowering {
 
 /// Tiles of `tile` tokens in the longest split of a full cache of `config`,
-/// with the splits the launchers pick on an H100 SXM or H200 (one wave of
-/// 12 one-warp blocks per SM on 132 SMs).
+/// with the splits the launchers pick on its GPU (one wave of 12 one-warp
+/// blocks per SM on config.smCount SMs; 132: an H100 SXM or H200).
 int64_t longestSplitTiles(const DecodeKernelConfig &config, int64_t tile);
 
 /// Tokens per tile of the tensor-core loop: `config.tileTokens`, or the

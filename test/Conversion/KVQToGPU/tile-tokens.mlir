@@ -1,6 +1,8 @@
 // RUN: kvq-opt %s --split-input-file --kvq-build-gpu-kernels | FileCheck %s
 // RUN: kvq-opt %s --split-input-file --kvq-build-gpu-kernels="tile-tokens=64" | FileCheck %s --check-prefix=FORCED
 // RUN: not kvq-opt %s --split-input-file --kvq-build-gpu-kernels="tile-tokens=48" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: kvq-opt %s --split-input-file --kvq-build-gpu-kernels="sm-count=78" | FileCheck %s --check-prefix=SM78
+// RUN: not kvq-opt %s --split-input-file --kvq-build-gpu-kernels="sm-count=0" 2>&1 | FileCheck %s --check-prefix=BADSM
 
 // The tensor-core tiles hold 32 tokens when the longest split at full
 // capacity is shorter so (a 32-token tile costing 0.62 of a 64-token one,
@@ -9,6 +11,7 @@
 // either way, so 32; up to 16 splits, a loop stepping 32. Splits that
 // short get a wave sized for 8 blocks per SM (blocks_per_sm).
 // BAD: error: kvq-build-gpu-kernels: tile-tokens = 48 is not a tensor-core tile (32 or 64; 0 chooses)
+// BADSM: error: kvq-build-gpu-kernels: sm-count = 0 is not a GPU's SM count (1 to 1024)
 // CHECK: attend = {block = 32 : i64, blocks_per_sm = 8 : i64, name = "kvq_attend_b2h2q8c512d128_f16_k4c32w32_v2t32w32_t1", query_slices = 1 : i64, tile = 32 : i64}
 // CHECK-SAME: max_splits = 16 : i64
 // FORCED: attend = {block = 32 : i64, blocks_per_sm = 8 : i64, name = "kvq_attend_b2h2q8c512d128_f16_k4c32w32_v2t32w32_t1", query_slices = 1 : i64, tile = 64 : i64}
@@ -35,8 +38,10 @@ func.func @small(%q: tensor<2x8x128xf16>, %c: !cache) -> tensor<2x8x128xf16> {
 // -----
 
 // 4 x 8 rows of 4096 tokens (49 splits): 3 tiles of 32 on the longest split
-// against 2 of 64, so 32; fewer than 4 tiles, so a wave sized for 8.
+// against 2 of 64, so 32; fewer than 4 tiles, so a wave sized for 8. On 78
+// SMs (an H20: 29 splits), 5 tiles of 32 against 3 of 64, so 64.
 // CHECK: attend = {block = 32 : i64, blocks_per_sm = 8 : i64, name = "kvq_attend_b4h8q32c4096d128_f16_k4c128w128_v2t128w128_t1", query_slices = 1 : i64, tile = 32 : i64}
+// SM78: attend = {block = 32 : i64, blocks_per_sm = 8 : i64, name = "kvq_attend_b4h8q32c4096d128_f16_k4c128w128_v2t128w128_t1", query_slices = 1 : i64, tile = 64 : i64}
 !cache = !kvq.cache<4x8x4096x128xf16,
     keys = #kvq.scheme<bits = 4, group = 128, window = 128>,
     values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>

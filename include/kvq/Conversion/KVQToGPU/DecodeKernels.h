@@ -33,6 +33,11 @@ struct DecodeKernelConfig {
   /// Tokens per tensor-core tile, 32 or 64 (0: chosen from the shape, see
   /// lowering::mmaTileTokens).
   int64_t tileTokens = 0;
+  /// SMs of the GPU the kernels are tuned for: the compile-time choices that
+  /// depend on the split count a launch will pick (tile size, window
+  /// prefetch and spreading, blocks per SM of short splits) assume one wave
+  /// on this many SMs. Launchers pick the split count from the GPU's own.
+  int64_t smCount = 132;
   std::string suffix; ///< appended to kernel names
 
   int64_t queriesPerKvHead() const { return queryHeads / cache.getKvHeads(); }
