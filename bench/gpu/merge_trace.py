@@ -23,17 +23,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))
 sys.path.insert(0, HERE)
 from anatomy import cold_us
-from harness import filled_cache, unpack_cubin
+from harness import config_names, filled_cache, unpack_cubin
 from kvq.cuda import Library
 
 art = sys.argv[1]
 unpack_cubin(art)
 lib = Library(os.path.join(art, "manifest.json"))
-man = json.load(open(os.path.join(art, "manifest.json")))
 flush = torch.empty(256 * 1024 * 1024 // 4, device="cuda", dtype=torch.float32)
 M = 0xffffffff
-for c in man["configs"]:
-    name = c["name"]
+for name in config_names(art):
     cache, info, _, _, q, _ = filled_cache(lib, name)
     B, H, Hq = info["batch"], info["kv_heads"], info["query_heads"]
     R = Hq // H
