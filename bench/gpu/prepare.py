@@ -82,6 +82,12 @@ def correctness_cases(quick):
         # bf16 caches: inputs and outputs exchanged as raw bits (u16 .npy).
         case("bf16_k4v2", 4, 2, elt="bf16"),
         case("mma_bf16_k4v2", 4, 2, elt="bf16", group=128, window=128),
+        # bf16 window steps on tensor cores with several value groups per
+        # token (f16 value columns: the window's bf16 pairs converted), and
+        # at head_dim 64.
+        case("mma_bf16_k4v2_g32", 4, 2, elt="bf16", group=32, window=128),
+        case("mma_bf16_k4v4_d64", 4, 4, elt="bf16", D=64, group=64,
+             window=64),
         # head_dim not a power of two: the generic kernel, and the split
         # merge's strided channels (96: 3 per lane, 80: not whole warps).
         case("d96_k4v2", 4, 2, D=96),

@@ -2,6 +2,9 @@
 //
 // A 32-token step of the window, lane = 4 g + q as in MmaTiles.cpp:
 //
+// The cache's element type is the mma's: f16, or bf16 (m16n8k16.bf16, the
+// same fragments), whose two-part queries and probabilities sum to ~2^-17.
+//
 //  keys    S^T = K Q^T on f16 m16n8k16, M = 16 tokens (rows g, g + 8),
 //          K = 16 channels. Lane q reads the contiguous quarter [q D/4,
 //          (q+1) D/4) of each key row; k step j's columns 2 q, 2 q + 1,
@@ -21,7 +24,10 @@
 //          (several value groups per token, f16 probabilities), or head and
 //          part (one group per token: the int8 tiles keep head q's outputs
 //          in lane q, so the probabilities go in two f16 parts as the
-//          queries do and the two columns are summed).
+//          queries do and the two columns are summed). In a bf16 cache the
+//          f16 columns' A registers are its bf16 pairs converted to f16
+//          (exact within f16's range, as the tiles' f16 dequantization
+//          assumes): one bf16 probability, 2^-9, would be too coarse.
 //
 //===----------------------------------------------------------------------===//
 #include "MmaWindow.h"
@@ -42,7 +48,8 @@ bool mlir::kvq::lowering::canUseMmaWindow(const DecodeKernelConfig &config,
                                           const CacheViews &views) {
   // (Without a window the ring only holds keys awaiting their group: the
   // window steps would never run, and their code costs registers.)
-  return canUseMmaTiles(config) && config.cache.getElementType().isF16() &&
+  Type element = config.cache.getElementType();
+  return canUseMmaTiles(config) && (element.isF16() || element.isBF16()) &&
          views.keys.window && views.values.window &&
          views.keys.scheme.getWindow() > 0 &&
          views.values.scheme.getWindow() > 0;
@@ -59,7 +66,12 @@ SmallVector<Value> mlir::kvq::lowering::emitMmaWindow(IRB &b,
   assert(state.size() == size_t(3 + (halfValues ? 4 * vTiles : valueChunk)) &&
          "the tiles' state");
   int64_t kSlots = K.layout.windowSlots, vSlots = V.layout.windowSlots;
-  Type f32 = b.getF32Type(), f16 = b.getF16Type();
+  Type f32 = b.getF32Type();
+  // The window's element type, the key mma's and the (head, part) value
+  // mma's operand type.
+  Type et = cast<MemRefType>(K.window.getType()).getElementType();
+  bool bf16 = et.isBF16();
+  auto pairType = VectorType::get({2}, et);
 
   Value lane = in.lane, head = in.head;
   MmaLanes ml = mmaLanes(b, lane, R);
@@ -67,14 +79,39 @@ SmallVector<Value> mlir::kvq::lowering::emitMmaWindow(IRB &b,
   Value bHeadValid = ml.bHeadValid, cHeadValid = ml.cHeadValid;
   Value zero = cF32(b, 0.0), negInf = cF32(b, -INFINITY);
 
-  // x as two f16 parts: hi = x rounded, lo = what the rounding left.
+  // x as two parts of the element type: hi = x rounded, lo = what the
+  // rounding left.
   auto highPart = [&](IRB &hb, Value x) -> Value {
-    return arith::TruncFOp::create(hb, f16, x);
+    return arith::TruncFOp::create(hb, et, x);
   };
   auto lowPart = [&](IRB &hb, Value x, Value hi) -> Value {
     Value rest =
         arith::SubFOp::create(hb, x, arith::ExtFOp::create(hb, f32, hi));
-    return arith::TruncFOp::create(hb, f16, rest);
+    return arith::TruncFOp::create(hb, et, rest);
+  };
+  // Two values of the element type as one i32 (x in the low half).
+  auto pairOf = [&](IRB &pb, Value x, Value y) -> Value {
+    return asI32(
+        pb, vector::FromElementsOp::create(pb, pairType, ValueRange{x, y}));
+  };
+  // D += A x B on the element type's tensor cores; A, B as i32 pairs.
+  auto mmaElt = [&](IRB &mb, ArrayRef<Value> a, ArrayRef<Value> bb,
+                    ArrayRef<Value> c) {
+    if (bf16)
+      return mmaSync(mb, a, bb, c, {16, 8, 16}, NVVM::MMATypes::bf16,
+                     NVVM::MMATypes::bf16);
+    auto halves = [&](ArrayRef<Value> v) {
+      return llvm::to_vector(
+          llvm::map_range(v, [&](Value w) { return asHalf2(mb, w); }));
+    };
+    return mmaF16(mb, halves(a), halves(bb), c);
+  };
+  // A bf16 pair (i32) as an f16 pair: each bf16 is the top half of an f32.
+  auto bf16PairToHalf2 = [&](IRB &cb, Value w) -> Value {
+    Value lo = arith::BitcastOp::create(
+        cb, f32, arith::ShLIOp::create(cb, w, cI32(cb, 16)));
+    Value hi = arith::BitcastOp::create(cb, f32, andI(cb, w, 0xFFFF0000u));
+    return half2Of(cb, lo, hi);
   };
   // Channels [c0, c0 + n) of window row `tok` as i32 words (f16 pairs), in
   // 16-byte loads.
@@ -85,7 +122,7 @@ SmallVector<Value> mlir::kvq::lowering::emitMmaWindow(IRB &b,
     auto words4 = VectorType::get({4}, lb.getI32Type());
     for (int64_t i = 0; i < n; i += 8) {
       Value halves = vector::LoadOp::create(
-          lb, VectorType::get({8}, f16), window,
+          lb, VectorType::get({8}, et), window,
           ValueRange{head, slot, add(lb, c0, cIndex(lb, i))},
           /*nontemporal=*/false, llvm::MaybeAlign(16));
       Value w = vector::BitCastOp::create(lb, words4, halves);
@@ -113,8 +150,8 @@ SmallVector<Value> mlir::kvq::lowering::emitMmaWindow(IRB &b,
       Value hi = highPart(b, x);
       part[i] = select(b, odd, lowPart(b, x, hi), hi);
     }
-    queryB.push_back(half2Of(b, part[0], part[1]));
-    queryB.push_back(half2Of(b, part[2], part[3]));
+    queryB.push_back(pairOf(b, part[0], part[1]));
+    queryB.push_back(pairOf(b, part[2], part[3]));
   }
   Value valueC0 = mul(b, g, cIndex(b, valueChunk));
   Value q2 = mul(b, q, cIndex(b, 2));
@@ -162,10 +199,9 @@ SmallVector<Value> mlir::kvq::lowering::emitMmaWindow(IRB &b,
           ArrayRef<Value> rowG = keyRows[2 * mt], rowG8 = keyRows[2 * mt + 1];
           SmallVector<Value> acc(4, zero);
           for (int64_t j = 0; j < kSteps; ++j) {
-            SmallVector<Value> a = {
-                asHalf2(lb, rowG[2 * j]), asHalf2(lb, rowG8[2 * j]),
-                asHalf2(lb, rowG[2 * j + 1]), asHalf2(lb, rowG8[2 * j + 1])};
-            acc = mmaF16(lb, a, {queryB[2 * j], queryB[2 * j + 1]}, acc);
+            SmallVector<Value> a = {rowG[2 * j], rowG8[2 * j], rowG[2 * j + 1],
+                                    rowG8[2 * j + 1]};
+            acc = mmaElt(lb, a, {queryB[2 * j], queryB[2 * j + 1]}, acc);
           }
           for (int64_t r = 0; r < 2; ++r) {
             Value x = addF(lb, acc[2 * r], acc[2 * r + 1]);
@@ -206,14 +242,13 @@ SmallVector<Value> mlir::kvq::lowering::emitMmaWindow(IRB &b,
           lNew = addF(lb, lNew, p[i]);
         }
 
-        // Values: A registers of m tile mt, 16 tokens kk.
+        // Values: A registers (i32 pairs) of m tile mt, 16 tokens kk.
         auto valueA = [&](int64_t kk, int64_t mt) {
           Value wA = valueRows[4 * kk][mt], wB = valueRows[4 * kk + 1][mt];
           Value wC = valueRows[4 * kk + 2][mt], wD = valueRows[4 * kk + 3][mt];
-          return SmallVector<Value>{asHalf2(lb, prmt(lb, wA, wB, 0x5410)),
-                                    asHalf2(lb, prmt(lb, wA, wB, 0x7632)),
-                                    asHalf2(lb, prmt(lb, wC, wD, 0x5410)),
-                                    asHalf2(lb, prmt(lb, wC, wD, 0x7632))};
+          return SmallVector<Value>{
+              prmt(lb, wA, wB, 0x5410), prmt(lb, wA, wB, 0x7632),
+              prmt(lb, wC, wD, 0x5410), prmt(lb, wC, wD, 0x7632)};
         };
         Value zNew = z;
         if (halfValues) {
@@ -225,7 +260,10 @@ SmallVector<Value> mlir::kvq::lowering::emitMmaWindow(IRB &b,
                 lb, p[2 * kk], p[2 * kk + 1], src0, src1, gValid);
             for (int64_t mt = 0; mt < vTiles; ++mt) {
               SmallVector<Value> c(o.begin() + 4 * mt, o.begin() + 4 * mt + 4);
-              c = mmaF16(lb, valueA(kk, mt), bb, c);
+              SmallVector<Value> a;
+              for (Value w : valueA(kk, mt))
+                a.push_back(bf16 ? bf16PairToHalf2(lb, w) : asHalf2(lb, w));
+              c = mmaF16(lb, a, bb, c);
               std::copy(c.begin(), c.end(), o.begin() + 4 * mt);
             }
           }
@@ -240,16 +278,16 @@ SmallVector<Value> mlir::kvq::lowering::emitMmaWindow(IRB &b,
             loadValues(kk);
             Value hi0 = highPart(lb, p[2 * kk]),
                   hi1 = highPart(lb, p[2 * kk + 1]);
-            Value hi = asI32(lb, half2Of(lb, hi0, hi1));
-            Value lo = asI32(lb, half2Of(lb, lowPart(lb, p[2 * kk], hi0),
-                                         lowPart(lb, p[2 * kk + 1], hi1)));
+            Value hi = pairOf(lb, hi0, hi1);
+            Value lo = pairOf(lb, lowPart(lb, p[2 * kk], hi0),
+                              lowPart(lb, p[2 * kk + 1], hi1));
             auto pick = [&](Value src) {
-              return asHalf2(lb, select(lb, odd, shuffleFrom(lb, lo, src),
-                                        shuffleFrom(lb, hi, src)));
+              return select(lb, odd, shuffleFrom(lb, lo, src),
+                            shuffleFrom(lb, hi, src));
             };
             SmallVector<Value> bb = {pick(src0), pick(src1)};
             for (int64_t mt = 0; mt < vTiles; ++mt)
-              c[mt] = mmaF16(lb, valueA(kk, mt), bb, c[mt]);
+              c[mt] = mmaElt(lb, valueA(kk, mt), bb, c[mt]);
           }
           for (int64_t mt = 0; mt < vTiles; ++mt) {
             o[2 * mt] = addF(lb, c[mt][0], c[mt][1]);

@@ -2,10 +2,10 @@
 //-*-===//
 //
 // The packed attention kernel's window tail (the tokens whose key and value
-// are both still full precision) on f16 mma.sync m16n8k16, continuing the
-// tensor-core tiles' online softmax. A 32-token step at head_dim 128 is 32
-// mma and a few hundred other instructions, where the CUDA-core tail loop
-// of PackedAttend.cpp spends ~1500 (docs/performance.md, v3.20).
+// are both still full precision) on f16 or bf16 mma.sync m16n8k16,
+// continuing the tensor-core tiles' online softmax. A 32-token step at head_dim
+// 128 is 32 mma and a few hundred other instructions, where the CUDA-core tail
+// loop of PackedAttend.cpp spends ~1500 (docs/performance.md, v3.20).
 //
 //===----------------------------------------------------------------------===//
 #ifndef KVQ_LIB_CONVERSION_KVQTOGPU_MMAWINDOW_H
@@ -18,9 +18,8 @@
 namespace mlir::kvq::lowering {
 
 /// Whether the packed kernel of `config` attends its window on tensor
-/// cores: tensor-core tiles (canUseMmaTiles), an f16 cache (bf16 would need
-/// the probabilities split in two parts on the f16-value path) and a window
-/// for both keys and values.
+/// cores: tensor-core tiles (canUseMmaTiles), an f16 or bf16 cache and a
+/// window for both keys and values.
 bool canUseMmaWindow(const DecodeKernelConfig &config, const CacheViews &views);
 
 /// Steps t0 = from, from + step, ... below end, of 32 tokens each, every

@@ -3,9 +3,9 @@
 // The window tail on tensor cores. After the tiles, the split's 32-token
 // tail steps that start at or past W = max(key quantized, value quantized)
 // (every token's key and value still full precision) continue the tiles'
-// online softmax on f16 mma.sync m16n8k16; the steps before W (a key or a
-// value already packed) keep the CUDA-core loop, which now ends at the
-// first tensor-core step.
+// online softmax on f16 mma.sync m16n8k16 (bf16 in bf16 caches); the steps
+// before W (a key or a value already packed) keep the CUDA-core loop, which
+// now ends at the first tensor-core step.
 // CHECK-LABEL: gpu.func @kvq_attend_b1h8q32c4096d128_f16_k4c128w128_v2t128w128_t1(
 // CHECK: %[[KWIN:.*]] = memref.view {{.*}} to memref<8x256x128xf16, #gpu.address_space<global>>
 // CHECK: %[[VWIN:.*]] = memref.view {{.*}} to memref<8x129x128xf16, #gpu.address_space<global>>
@@ -82,15 +82,59 @@ func.func @several_value_groups(%q: tensor<1x32x128xf16>, %c: !cache) -> tensor<
 
 // -----
 
-// bf16 caches keep the CUDA-core tail (one f16 probability per head would
-// be a bf16 one here, too coarse): the kernel has no f16 mma at all.
+// bf16 caches: the same steps on bf16 mma.sync m16n8k16 (the same i32
+// fragments) for the keys and the (head, part) value columns, with the
+// queries and the probabilities in two bf16 parts (the rounded value and
+// its remainder).
 // CHECK-LABEL: gpu.func @kvq_attend_b1h8q32c4096d128_bf16_k4c128w128_v2t128w128_t1(
-// CHECK-NOT: shape = #nvvm.shape<m = 16, n = 8, k = 16>
+// CHECK: %[[KWIN:.*]] = memref.view {{.*}} to memref<8x256x128xbf16, #gpu.address_space<global>>
+// CHECK: %[[VWIN:.*]] = memref.view {{.*}} to memref<8x129x128xbf16, #gpu.address_space<global>>
+// CHECK: %[[TILES:.*]]:53 = scf.for %{{.*}} step %c32
+// CHECK: %[[HI:.*]] = arith.truncf %[[X:.*]] : f32 to bf16
+// CHECK: %[[HI32:.*]] = arith.extf %[[HI]] : bf16 to f32
+// CHECK: %[[REST:.*]] = arith.subf %[[X]], %[[HI32]] : f32
+// CHECK: arith.truncf %[[REST]] : f32 to bf16
+// CHECK: %{{.*}}:19 = scf.for %{{.*}} iter_args(%{{.*}} = %[[TILES]]#0,
+// CHECK-COUNT-16: vector.load %[[KWIN]]{{.*}} : memref<8x256x128xbf16, #gpu.address_space<global>>, vector<8xbf16>
+// CHECK-COUNT-16: nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32)
+// CHECK: gpu.shuffle  xor
+// CHECK-COUNT-8: vector.load %[[VWIN]]{{.*}} : memref<8x129x128xbf16, #gpu.address_space<global>>, vector<8xbf16>
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+// CHECK-COUNT-8: nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32)
+// CHECK-COUNT-8: vector.load %[[VWIN]]{{.*}} : memref<8x129x128xbf16, #gpu.address_space<global>>, vector<8xbf16>
+// CHECK-COUNT-8: nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<bf16>
+// CHECK-NOT: nvvm.mma.sync
+// CHECK: scf.yield
 // CHECK: gpu.return
 !cache = !kvq.cache<1x8x4096x128xbf16,
     keys = #kvq.scheme<bits = 4, group = 128, window = 128>,
     values = #kvq.scheme<bits = 2, group = 128, granularity = per_token, window = 128>>
 func.func @bf16(%q: tensor<1x32x128xbf16>, %c: !cache) -> tensor<1x32x128xbf16> {
+  %o = kvq.attend %q, %c : tensor<1x32x128xbf16>, !cache -> tensor<1x32x128xbf16>
+  return %o : tensor<1x32x128xbf16>
+}
+
+// -----
+
+// bf16 with several value groups per token: the keys on bf16 mma, the
+// values on the tiles' f16 columns (one f16 probability per head), each A
+// register a bf16 pair widened to f32 (shift, mask) and rounded to f16.
+// CHECK-LABEL: gpu.func @kvq_attend_b1h8q32c4096d128_bf16_k4c32w128_v2t32w128_t1(
+// CHECK: %[[TILES:.*]]:{{[0-9]+}} = scf.for
+// CHECK: scf.for %{{.*}} iter_args(%{{.*}} = %[[TILES]]#0,
+// CHECK-COUNT-16: nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>
+// CHECK: %[[W:.*]] = nvvm.prmt <default> %c21520_i32
+// CHECK: %[[LO:.*]] = arith.shli %[[W]], %c16_i32{{[_0-9]*}} : i32
+// CHECK: %[[LOF:.*]] = arith.bitcast %[[LO]] : i32 to f32
+// CHECK: %[[HI:.*]] = arith.andi %[[W]], %c-65536_i32{{[_0-9]*}} : i32
+// CHECK: %[[HIF:.*]] = arith.bitcast %[[HI]] : i32 to f32
+// CHECK: arith.truncf %[[LOF]] : f32 to f16
+// CHECK: arith.truncf %[[HIF]] : f32 to f16
+// CHECK: nvvm.mma.sync {{.*}} C[{{%[0-9]+, %[0-9]+, %[0-9]+, %[0-9]+}}] {{.*}} shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (vector<2xf16>, vector<2xf16>, f32)
+!cache = !kvq.cache<1x8x4096x128xbf16,
+    keys = #kvq.scheme<bits = 4, group = 32, window = 128>,
+    values = #kvq.scheme<bits = 2, group = 32, granularity = per_token, window = 128>>
+func.func @bf16_several_value_groups(%q: tensor<1x32x128xbf16>, %c: !cache) -> tensor<1x32x128xbf16> {
   %o = kvq.attend %q, %c : tensor<1x32x128xbf16>, !cache -> tensor<1x32x128xbf16>
   return %o : tensor<1x32x128xbf16>
 }
