@@ -2,9 +2,6 @@
 //
 // A 32-token step of the window, lane = 4 g + q as in MmaTiles.cpp:
 //
-// The cache's element type is the mma's: f16, or bf16 (m16n8k16.bf16, the
-// same fragments), whose two-part queries and probabilities sum to ~2^-17.
-//
 //  keys    S^T = K Q^T on f16 m16n8k16, M = 16 tokens (rows g, g + 8),
 //          K = 16 channels. Lane q reads the contiguous quarter [q D/4,
 //          (q+1) D/4) of each key row; k step j's columns 2 q, 2 q + 1,
@@ -28,6 +25,10 @@
 //          f16 columns' A registers are its bf16 pairs converted to f16
 //          (exact within f16's range, as the tiles' f16 dequantization
 //          assumes): one bf16 probability, 2^-9, would be too coarse.
+//
+// In a bf16 cache the keys and the (head, part) value columns run on bf16
+// m16n8k16 instead (the same fragments), their two-part queries and
+// probabilities summing to ~2^-17; the f16 value columns stay f16 (above).
 //
 //===----------------------------------------------------------------------===//
 #include "MmaWindow.h"
@@ -113,7 +114,7 @@ SmallVector<Value> mlir::kvq::lowering::emitMmaWindow(IRB &b,
     Value hi = arith::BitcastOp::create(cb, f32, andI(cb, w, 0xFFFF0000u));
     return half2Of(cb, lo, hi);
   };
-  // Channels [c0, c0 + n) of window row `tok` as i32 words (f16 pairs), in
+  // Channels [c0, c0 + n) of window row `tok` as i32 words (pairs), in
   // 16-byte loads.
   auto rowWords = [&](IRB &lb, Value window, int64_t slots, Value tok, Value c0,
                       int64_t n) {
