@@ -62,11 +62,11 @@ def BuildGPUKernels : Pass<"kvq-build-gpu-kernels", "ModuleOp"> {
       the longest split shorter at full capacity (small batch x context:
       a few short tiles per split instead of one or two long ones);
       `tile-tokens` forces either. Tokens still in the full-precision
-      window follow the tiles in 32-token steps: on f16 tensor cores where
-      the cache is f16 and every token of the step has key and value in
-      the window, else on CUDA cores; where splits are short, their window
-      rows are prefetched into L2 and the steps are spread over the last
-      splits.
+      window follow the tiles in 32-token steps: on tensor cores of the
+      cache's element type where it is f16 or bf16 and every token of the
+      step has key and value in the window, else on CUDA cores; where
+      splits are short, their window rows are prefetched into L2 and the
+      steps are spread over the last splits.
       The blocks that finish last merge the splits' partial states (groups
       of 8 splits, then the groups, counted with atomics in the workspace),
       so a decode step is one launch.
